@@ -1,0 +1,28 @@
+"""The ``abonent`` command: Django's management for this project.
+
+``abonent serve``, ``abonent demo``, ``abonent migrate``… Errors in our own commands end with
+exit status 1 and one readable line (``CommandError``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a management command, as ``django-admin`` would with our settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "abonent.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["abonent", *(sys.argv[1:] if argv is None else argv)])
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"abonent: {exc}\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""URLs of catalogue (filled in by its views)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of leads (filled in by its views)."""
+
+urlpatterns: list = []
