@@ -162,7 +162,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS: list[Path] = []  # each app keeps its own locale/ (see scripts/messages)
 TIME_ZONE = os.environ.get("ABONENT_TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import Router
 
-from abonent.core.http import client_ip
+from abonent.core.clientip import client_ip
 from abonent.leads.models import LeadSource
 from abonent.leads.schemas import LeadIn, LeadOut
 from abonent.leads.services import lead_create
