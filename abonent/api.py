@@ -59,7 +59,15 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    """Errors raised by ninja itself (for example malformed JSON)."""
+    """Errors raised by ninja itself; a body that is not JSON is bad input (422)."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja raises HttpError(400) from the parser's JSONDecodeError / UnicodeDecodeError.
+        body = {
+            "detail": _("The request body must be a JSON object."),
+            "field": None,
+            "code": "invalid_json",
+        }
+        return api.create_response(request, body, status=422)
     body = {"detail": str(exc), "field": None, "code": "http_error"}
     return api.create_response(request, body, status=exc.status_code)
 
