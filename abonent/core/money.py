@@ -47,7 +47,7 @@ def parse_rubles(text: str) -> int:
         raise ValueError(text)
     whole, _, frac = cleaned.partition(".")
     negative = whole.startswith("-")
-    whole = whole.lstrip("-")
+    whole = whole.removeprefix("-")
     if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
         raise ValueError(text)
     kop = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
