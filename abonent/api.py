@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from abonent.accounts.api import auth_router, me_router
 from abonent.catalogue.api import router as catalogue_router
 from abonent.core.errors import ApplicationError
 from abonent.leads.api import router as leads_router
@@ -74,3 +75,5 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/catalogue/", catalogue_router)
 api.add_router("/leads", leads_router)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)

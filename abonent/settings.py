@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "abonent.core",
     "abonent.catalogue",
     "abonent.leads",
+    "abonent.accounts",
+    "abonent.billing",
+    "abonent.cabinet",
     "abonent.staff",
     "abonent.demo",
 ]
@@ -228,3 +231,18 @@ ABONENT_LEAD_RATE_LIMIT_PHONE = env_int("ABONENT_LEAD_RATE_LIMIT_PHONE", 3)
 ABONENT_LEAD_RATE_WINDOW_SECONDS = env_int("ABONENT_LEAD_RATE_WINDOW_SECONDS", 3600)
 # Number of reverse proxies in front of us whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 ABONENT_TRUSTED_PROXIES = env_int("ABONENT_TRUSTED_PROXIES", 0)
+
+# --- Subscribers ----------------------------------------------------------------------------
+# Cabinet login lockout: so many wrong passwords within the window lock for the lockout time.
+ABONENT_LOGIN_MAX_PER_CONTRACT = env_int("ABONENT_LOGIN_MAX_PER_CONTRACT", 5)
+ABONENT_LOGIN_MAX_PER_IP = env_int("ABONENT_LOGIN_MAX_PER_IP", 20)
+ABONENT_LOGIN_WINDOW_SECONDS = env_int("ABONENT_LOGIN_WINDOW_SECONDS", 15 * 60)
+ABONENT_LOGIN_LOCKOUT_SECONDS = env_int("ABONENT_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Cabinet sessions end after this much idle time, and at the latest after the maximum age.
+ABONENT_CABINET_IDLE_SECONDS = env_int("ABONENT_CABINET_IDLE_SECONDS", 30 * 60)
+ABONENT_CABINET_MAX_AGE_SECONDS = env_int("ABONENT_CABINET_MAX_AGE_SECONDS", 12 * 3600)
+# Ask a subscriber to replace the paper password at the first login.
+ABONENT_FORCE_PASSWORD_CHANGE = env_bool("ABONENT_FORCE_PASSWORD_CHANGE", True)
+ABONENT_API_TOKEN_DAYS = env_int("ABONENT_API_TOKEN_DAYS", 30)
+# Where subscribers log in, as printed on the contract sheet.
+ABONENT_CABINET_URL = os.environ.get("ABONENT_CABINET_URL", "http://127.0.0.1:8000/cabinet/")

@@ -53,3 +53,10 @@ class PermissionDenied(ApplicationError):
 
     status = 403
     code = "forbidden"
+
+
+class Unauthorized(ApplicationError):
+    """No valid credentials."""
+
+    status = 401
+    code = "unauthorized"

@@ -30,3 +30,28 @@ def ratelimit_prune(*, older_than_seconds: int = 86_400) -> int:
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
     deleted, _ = RateLimitEvent.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def ratelimit_locked_until(
+    *, scope: str, key: str, limit: int, window_seconds: int, lockout_seconds: int
+) -> dt.datetime | None:
+    """When ``limit`` events happened within one window, the key is locked until the last of
+    them plus ``lockout_seconds``. Returns that moment while it is in the future, else None.
+    """
+    times = list(
+        RateLimitEvent.objects.filter(scope=scope, key=key)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(times) < limit:
+        return None
+    newest, oldest = times[0], times[-1]
+    if (newest - oldest).total_seconds() > window_seconds:
+        return None
+    until = newest + dt.timedelta(seconds=lockout_seconds)
+    return until if until > timezone.now() else None
+
+
+def ratelimit_clear(*, scope: str, key: str) -> None:
+    """Forget the events of one key (for example after a successful login)."""
+    RateLimitEvent.objects.filter(scope=scope, key=key).delete()

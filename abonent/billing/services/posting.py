@@ -1,0 +1,61 @@
+"""Posting to the ledger: the one place where balances change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from abonent.accounts.models import Account
+from abonent.billing.models import EntryKind, LedgerEntry
+from abonent.core.errors import ApplicationError, NotFound
+
+
+def ledger_post(
+    *,
+    account_id: int,
+    kind: str,
+    amount_kop: int,
+    reason: str = "",
+    key: str | None = None,
+    actor: Any = None,
+) -> LedgerEntry:
+    """Append one entry and move the cached balance with it, in one transaction.
+
+    The account row is locked first, so concurrent postings serialise. With a ``key``, a
+    retried posting returns the entry made the first time instead of posting twice.
+    """
+    if not isinstance(amount_kop, int) or isinstance(amount_kop, bool):
+        raise TypeError("amount_kop must be int kopecks")
+    if amount_kop == 0:
+        raise ApplicationError(_("The amount must not be zero."), field="amount_kop")
+    if kind not in EntryKind.values:
+        raise ApplicationError(_("Unknown kind of entry."), field="kind")
+    if key is not None:
+        existing = LedgerEntry.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            account = Account.objects.select_for_update().filter(pk=account_id).first()
+            if account is None:
+                raise NotFound(_("No such account."))
+            account.balance_kop += amount_kop
+            account.save(update_fields=["balance_kop", "updated_at"])
+            return LedgerEntry.objects.create(
+                account=account,
+                kind=kind,
+                amount_kop=amount_kop,
+                balance_after_kop=account.balance_kop,
+                reason=reason[:255],
+                key=key,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        existing = LedgerEntry.objects.filter(key=key).first()
+        if existing is None:
+            raise
+        return existing
