@@ -20,7 +20,11 @@ def lead_queue(
     query = (query or "").strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
-        condition = Q(name__icontains=query) | Q(address__icontains=query)
+        condition = Q()
+        # SQLite folds the case of ASCII letters only, so "петров" would miss "Петров" there;
+        # trying the usual spellings of a Cyrillic word keeps the search portable.
+        for variant in {query, query.lower(), query.upper(), query.title(), query.capitalize()}:
+            condition |= Q(name__icontains=variant) | Q(address__icontains=variant)
         if len(digits) >= 3:
             if len(digits) == 11 and digits[0] in "78":
                 digits = digits[1:]
