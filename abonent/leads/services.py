@@ -59,7 +59,9 @@ def lead_tariff(tariff_id: Any) -> Tariff:
         pk = int(tariff_id)
     except (TypeError, ValueError):
         raise ApplicationError(_("Choose a tariff."), field="tariff_id", code="required") from None
-    tariff = Tariff.objects.filter(pk=pk, is_public=True, is_archived=False).first()
+    tariff = Tariff.objects.filter(
+        pk=pk, is_public=True, is_archived=False, kind__is_public=True
+    ).first()
     if tariff is None:
         raise ApplicationError(
             _("This tariff is not available for connection. Choose another one."),
