@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import HttpBearer
 
 from abonent.accounts.models import Account
@@ -42,10 +42,10 @@ def create_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 
 @auth_router.delete("/token", auth=token_auth, response={204: None}, summary="Log out")
-def delete_token(request: HttpRequest) -> tuple[int, None]:
+def delete_token(request: HttpRequest) -> Status[None]:
     """Revoke the token this request was made with."""
     token_revoke(token=request.api_token)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 def me_out(account: Account) -> MeOut:

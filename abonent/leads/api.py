@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Router
+from ninja import Router, Status
 
 from abonent.core.clientip import client_ip
 from abonent.leads.models import LeadSource
@@ -16,7 +16,7 @@ router = Router(tags=["leads"])
 
 
 @router.post("", response={201: LeadOut}, summary="Leave a connection request")
-def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, LeadOut]:
+def create_lead(request: HttpRequest, payload: LeadIn) -> Status[LeadOut]:
     """Put a request into the managers' queue. 422 on bad input, 429 when rate-limited."""
     lead = lead_create(
         tariff_id=payload.tariff_id,
@@ -29,12 +29,15 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, LeadOut]:
         language=translation.get_language() or "ru",
         source=LeadSource.API,
     )
-    return 201, LeadOut(
-        id=lead.pk,
-        status=lead.status,
-        tariff_id=lead.tariff_id,
-        name=lead.name,
-        phone=lead.phone,
-        created_at=lead.created_at,
-        next_steps=next_steps_text(),
+    return Status(
+        201,
+        LeadOut(
+            id=lead.pk,
+            status=lead.status,
+            tariff_id=lead.tariff_id,
+            name=lead.name,
+            phone=lead.phone,
+            created_at=lead.created_at,
+            next_steps=next_steps_text(),
+        ),
     )
