@@ -1,4 +1,37 @@
-"""URLs of staff (filled in by its views)."""
+"""The back office under /staff/."""
+
+from django.urls import path
+
+from abonent.staff import views, views_catalogue
 
 app_name = "staff"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("leads/", views.lead_list, name="leads"),
+    path("leads/<int:lead_id>/", views.lead_detail, name="lead"),
+    path("leads/<int:lead_id>/status/", views.lead_transition_view, name="lead_transition"),
+    path("leads/<int:lead_id>/note/", views.lead_note_view, name="lead_note"),
+    path("catalogue/tariffs/", views_catalogue.tariff_list, name="tariffs"),
+    path("catalogue/tariffs/new/", views_catalogue.tariff_edit, name="tariff_new"),
+    path("catalogue/tariffs/<int:tariff_id>/", views_catalogue.tariff_edit, name="tariff_edit"),
+    path(
+        "catalogue/tariffs/<int:tariff_id>/remove/",
+        views_catalogue.tariff_remove_view,
+        name="tariff_remove",
+    ),
+    path("catalogue/addons/", views_catalogue.addon_list, name="addons"),
+    path("catalogue/addons/new/", views_catalogue.addon_edit, name="addon_new"),
+    path("catalogue/addons/<int:addon_id>/", views_catalogue.addon_edit, name="addon_edit"),
+    path(
+        "catalogue/addons/<int:addon_id>/remove/",
+        views_catalogue.addon_remove_view,
+        name="addon_remove",
+    ),
+    path("catalogue/kinds/", views_catalogue.kind_list, name="kinds"),
+    path("catalogue/kinds/new/", views_catalogue.kind_edit, name="kind_new"),
+    path("catalogue/kinds/<int:kind_id>/", views_catalogue.kind_edit, name="kind_edit"),
+    path("audit/", views.audit, name="audit"),
+]

@@ -30,3 +30,8 @@ class StaffFactory(factory.django.DjangoModelFactory):
         self.save()
         for role in extracted or []:
             self.groups.add(Group.objects.get_or_create(name=role)[0])
+
+
+def make_staff(username: str, *roles: str, **kwargs: Any) -> Any:
+    """A staff member holding ``roles`` (password ``STAFF_PASSWORD``)."""
+    return StaffFactory(username=username, roles=list(roles), **kwargs)

@@ -1,0 +1,318 @@
+"""Back-office forms. They only parse what staff typed; the services validate and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from abonent.catalogue.models import Addon, ServiceKind, Tariff
+from abonent.core.errors import ApplicationError
+from abonent.core.money import parse_rubles
+from abonent.leads.models import LeadStatus
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def apply_error(
+    form: forms.Form, exc: ApplicationError, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's ``ApplicationError`` on the form field it names (or on the whole form)."""
+    field = (aliases or {}).get(exc.field or "", exc.field)
+    if field and field in form.fields:
+        form.add_error(field, str(exc.message))
+    else:
+        form.add_error(None, str(exc.message))
+
+
+def kop_to_text(amount_kop: int | None) -> str:
+    """Kopecks as roubles the way people type them: 50000 → "500", 49990 → "499,90"."""
+    if amount_kop is None:
+        return ""
+    whole, kop = divmod(int(amount_kop), 100)
+    return f"{whole},{kop:02d}" if kop else str(whole)
+
+
+class RublesField(forms.CharField):
+    """An amount typed in roubles ("500", "499,90", "1 000.50"), cleaned to integer kopecks."""
+
+    default_error_messages = {
+        "invalid": _("Enter an amount in roubles, for example 500 or 499,90."),
+        "negative": _("The amount cannot be negative."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+    def prepare_value(self, value: Any) -> Any:
+        """Show an int of kopecks (the initial value) as roubles."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return kop_to_text(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        """Roubles text → kopecks (``None`` when empty)."""
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            kop = parse_rubles(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if kop < 0:
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        return kop
+
+
+class LoginForm(forms.Form):
+    """Username and password of a staff member."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class LeadFilterForm(forms.Form):
+    """The queue's filters: status (the tabs), tariff and a search by phone or name."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + LeadStatus.choices
+    )
+    tariff = forms.TypedChoiceField(label=_("Tariff"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(
+        label=_("Phone or name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Phone or name"), "inputmode": "search"}
+        ),
+    )
+
+    def __init__(self, *args: Any, tariffs: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tariff"].choices = [("", _("All tariffs"))] + list(tariffs)
+
+
+class LeadTransitionForm(forms.Form):
+    """Move a request to another status (the pressed button), with a note.
+
+    The connection address and time matter only for "scheduled"; the service checks them.
+    """
+
+    to_status = forms.ChoiceField(label=_("New status"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    scheduled_address = forms.CharField(
+        label=_("Connection address"), required=False, max_length=255
+    )
+    scheduled_at = forms.DateTimeField(
+        label=_("Connection date and time"),
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (value, label) for value, label in LeadStatus.choices if value in allowed
+        ]
+
+
+class LeadNoteForm(forms.Form):
+    """A note on a request."""
+
+    text = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form that only parses input: the catalogue services validate and save.
+
+    Model validation is skipped on purpose (``_post_clean``): it would change the instance in
+    memory before the service snapshots its "before" state for the audit log.
+    """
+
+    def _post_clean(self) -> None:
+        pass
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values, keyed by model field, for a catalogue service."""
+        return dict(self.cleaned_data)
+
+
+class TariffForm(ServiceModelForm):
+    """A tariff; the fee is typed in roubles."""
+
+    fee = RublesField(label=_("Fee, ₽"), help_text=_("For example 500 or 499,90."))
+
+    class Meta:
+        model = Tariff
+        fields = [
+            "kind",
+            "building_type",
+            "name",
+            "name_en",
+            "slug",
+            "fee",
+            "fee_period",
+            "download_kbps",
+            "upload_kbps",
+            "channels",
+            "description",
+            "description_en",
+            "position",
+            "is_public",
+            "is_featured",
+            "needs_approval",
+            "is_archived",
+        ]
+        labels = {
+            "kind": _("Service"),
+            "building_type": _("Building type"),
+            "name": _("Name"),
+            "name_en": _("Name in English"),
+            "slug": _("Code"),
+            "fee_period": _("Fee period"),
+            "download_kbps": _("Download speed, kbit/s"),
+            "upload_kbps": _("Upload speed, kbit/s"),
+            "channels": _("TV channels"),
+            "description": _("Description"),
+            "description_en": _("Description in English"),
+            "position": _("Position in lists"),
+            "is_public": _("Shown on the site"),
+            "is_featured": _("Featured on the home page"),
+            "needs_approval": _("Switching to it needs staff approval"),
+            "is_archived": _("Archived"),
+        }
+        help_texts = {
+            "slug": _("Latin letters, digits and hyphens; used in the page address."),
+            "download_kbps": _("Internet only. 100 Mbit/s = 100000."),
+            "upload_kbps": _("Internet only."),
+            "position": _("Smaller numbers come first."),
+            "is_archived": _("Archived tariffs cannot be ordered; subscribers keep them."),
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("fee", self.instance.fee_kop)
+        self.fields["kind"].empty_label = None
+
+    def service_data(self) -> dict[str, Any]:
+        """Cleaned values with the fee as ``fee_kop``."""
+        data = dict(self.cleaned_data)
+        data["fee_kop"] = data.pop("fee")
+        return data
+
+
+class AddonForm(ServiceModelForm):
+    """An add-on; the fee is typed in roubles."""
+
+    fee = RublesField(label=_("Fee, ₽"), help_text=_("For example 150 or 99,90."))
+
+    class Meta:
+        model = Addon
+        fields = [
+            "kind",
+            "name",
+            "name_en",
+            "slug",
+            "fee",
+            "period",
+            "description",
+            "description_en",
+            "position",
+            "is_public",
+            "is_archived",
+        ]
+        labels = {
+            "kind": _("For service"),
+            "name": _("Name"),
+            "name_en": _("Name in English"),
+            "slug": _("Code"),
+            "period": _("Fee period"),
+            "description": _("Description"),
+            "description_en": _("Description in English"),
+            "position": _("Position in lists"),
+            "is_public": _("Shown on the site"),
+            "is_archived": _("Archived"),
+        }
+        help_texts = {
+            "kind": _("Leave empty for an add-on to any service."),
+            "slug": _("Latin letters, digits and hyphens."),
+            "position": _("Smaller numbers come first."),
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("fee", self.instance.fee_kop)
+        self.fields["kind"].empty_label = _("Any service")
+
+    def service_data(self) -> dict[str, Any]:
+        """Cleaned values with the fee as ``fee_kop``."""
+        data = dict(self.cleaned_data)
+        data["fee_kop"] = data.pop("fee")
+        return data
+
+
+class ServiceKindForm(ServiceModelForm):
+    """A kind of service shown on the public site."""
+
+    class Meta:
+        model = ServiceKind
+        fields = [
+            "category",
+            "name",
+            "name_en",
+            "slug",
+            "summary",
+            "summary_en",
+            "icon",
+            "position",
+            "is_public",
+        ]
+        labels = {
+            "category": _("Category"),
+            "name": _("Name"),
+            "name_en": _("Name in English"),
+            "slug": _("Code"),
+            "summary": _("Summary"),
+            "summary_en": _("Summary in English"),
+            "icon": _("Icon"),
+            "position": _("Position in lists"),
+            "is_public": _("Shown on the site"),
+        }
+        help_texts = {
+            "slug": _("Latin letters, digits and hyphens; used in page addresses."),
+            "icon": _("The name of an icon of the site's design, for example wifi or tv."),
+            "position": _("Smaller numbers come first."),
+        }

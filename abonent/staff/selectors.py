@@ -1,0 +1,107 @@
+"""Reads for the back office that no domain app offers: the whole catalogue (archived included),
+the audit log, and the counts on the staff home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from abonent.catalogue.models import Addon, ServiceKind, Tariff
+from abonent.core.errors import NotFound
+from abonent.core.models import AuditEntry
+
+
+def tariff_staff_list() -> QuerySet[Tariff]:
+    """Every tariff, archived ones too, with its service kind and how many requests use it."""
+    return (
+        Tariff.objects.select_related("kind")
+        .annotate(lead_count=Count("leads"))
+        .order_by("is_archived", "kind__position", "kind_id", "building_type", "position", "id")
+    )
+
+
+def tariff_choices() -> list[tuple[int, str]]:
+    """(id, "Service — Tariff") for filters, archived tariffs last; one query."""
+    rows = Tariff.objects.select_related("kind").order_by(
+        "is_archived", "kind__position", "kind_id", "position", "fee_kop", "id"
+    )
+    return [(t.pk, f"{t.kind.name} — {t.name}") for t in rows]
+
+
+def tariff_staff_get(*, tariff_id: int) -> Tariff:
+    """One tariff (archived too), or ``NotFound``."""
+    tariff = Tariff.objects.select_related("kind").filter(pk=tariff_id).first()
+    if tariff is None:
+        raise NotFound("No such tariff.")
+    return tariff
+
+
+def addon_staff_list() -> QuerySet[Addon]:
+    """Every add-on, archived ones too, with its service kind."""
+    return Addon.objects.select_related("kind").order_by("is_archived", "position", "fee_kop", "id")
+
+
+def addon_staff_get(*, addon_id: int) -> Addon:
+    """One add-on (archived too), or ``NotFound``."""
+    addon = Addon.objects.select_related("kind").filter(pk=addon_id).first()
+    if addon is None:
+        raise NotFound("No such add-on.")
+    return addon
+
+
+def service_kind_staff_list() -> QuerySet[ServiceKind]:
+    """Every service kind with how many tariffs and add-ons it has."""
+    return ServiceKind.objects.annotate(
+        tariff_count=Count("tariffs", distinct=True), addon_count=Count("addons", distinct=True)
+    ).order_by("position", "id")
+
+
+def service_kind_staff_get(*, kind_id: int) -> ServiceKind:
+    """One service kind, or ``NotFound``."""
+    kind = ServiceKind.objects.filter(pk=kind_id).first()
+    if kind is None:
+        raise NotFound("No such service kind.")
+    return kind
+
+
+def audit_log(*, action: str = "", object_type: str = "") -> QuerySet[AuditEntry]:
+    """The audit log, newest first, optionally filtered by action and object type."""
+    qs = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    return qs
+
+
+def audit_filter_values() -> tuple[list[str], list[str]]:
+    """The actions and the object types present in the log, for its filters."""
+    actions = list(
+        AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    )
+    types = list(
+        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+    )
+    return actions, types
+
+
+def audit_count_since(*, hours: int = 24) -> int:
+    """How many audited changes were made in the last ``hours``."""
+    since = timezone.now() - dt.timedelta(hours=hours)
+    return AuditEntry.objects.filter(created_at__gte=since).count()
+
+
+def catalogue_counts() -> dict[str, int]:
+    """Active and archived tariffs, add-ons and service kinds, for the home page."""
+    tariffs = Tariff.objects.aggregate(
+        total=Count("id"),
+        archived=Count("id", filter=Q(is_archived=True)),
+    )
+    return {
+        "tariffs": tariffs["total"] - tariffs["archived"],
+        "tariffs_archived": tariffs["archived"],
+        "addons": Addon.objects.filter(is_archived=False).count(),
+        "kinds": ServiceKind.objects.count(),
+    }
