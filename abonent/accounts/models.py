@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abonent.catalogue.models import BuildingType, Tariff
 
@@ -13,11 +14,11 @@ from abonent.catalogue.models import BuildingType, Tariff
 class AccountStatus(models.TextChoices):
     """Where an account stands; what it means for access is in DESIGN.md's money rules."""
 
-    NEW = "new", _("New")
-    ACTIVE = "active", _("Active")
-    BLOCKED = "blocked", _("Blocked")
-    SUSPENDED = "suspended", _("Paused")
-    CLOSED = "closed", _("Closed")
+    NEW = "new", pgettext_lazy("account status", "New")
+    ACTIVE = "active", pgettext_lazy("account status", "Active")
+    BLOCKED = "blocked", pgettext_lazy("account status", "Blocked")
+    SUSPENDED = "suspended", pgettext_lazy("account status", "Paused")
+    CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
 
 class Account(models.Model):
