@@ -1,0 +1,226 @@
+"""``abonent demo``: the demo provider, idempotent, safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from abonent.catalogue.models import Addon, BuildingType, ServiceCategory, ServiceKind, Tariff
+from abonent.catalogue.selectors import tariff_public_list
+from abonent.core.access import user_roles
+from abonent.core.models import AuditEntry
+from abonent.demo.catalogue_data import ADDONS, TARIFFS
+from abonent.demo.people_data import DEFAULT_PASSWORD, LEADS, STAFF
+from abonent.leads.models import Lead, LeadNote, LeadStatus
+from abonent.leads.services import lead_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def _demo(*args: str, **options) -> str:
+    out = StringIO()
+    options.setdefault("force", True)
+    call_command("demo", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "kinds": ServiceKind.objects.count(),
+        "tariffs": Tariff.objects.count(),
+        "addons": Addon.objects.count(),
+        "users": get_user_model().objects.count(),
+        "leads": Lead.objects.count(),
+        "notes": LeadNote.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def _catalogue_state() -> list[tuple]:
+    return list(Tariff.objects.order_by("slug").values_list()) + list(
+        Addon.objects.order_by("slug").values_list()
+    )
+
+
+def test_running_twice_gives_the_same_data() -> None:
+    _demo(password="x")
+    first = _counts()
+    first_catalogue = _catalogue_state()
+    _demo(password="x")
+    assert _counts() == first
+    assert _strip_times(_catalogue_state()) == _strip_times(first_catalogue)
+    assert first["tariffs"] == len(TARIFFS)
+    assert first["addons"] == len(ADDONS)
+    assert first["leads"] == len(LEADS)
+
+
+def _strip_times(rows: list[tuple]) -> list[tuple]:
+    """Rows without their timestamps (``updated_at`` moves on every upsert)."""
+    return [tuple(v for v in row if not isinstance(v, dt.datetime)) for row in rows]
+
+
+def test_rerun_restores_edited_demo_rows() -> None:
+    _demo(password="x")
+    tariff = Tariff.objects.get(slug=TARIFFS[0]["slug"])
+    fee = tariff.fee_kop
+    Tariff.objects.filter(pk=tariff.pk).update(fee_kop=1, is_archived=True)
+    _demo(password="x")
+    tariff.refresh_from_db()
+    assert (tariff.fee_kop, tariff.is_archived) == (fee, False)
+
+
+def test_catalogue_covers_the_providers_services() -> None:
+    _demo(password="x")
+    assert set(ServiceKind.objects.values_list("category", flat=True)) == set(
+        ServiceCategory.values
+    )
+    internet = Tariff.objects.filter(kind__category=ServiceCategory.INTERNET)
+    flats = internet.filter(building_type=BuildingType.APARTMENT)
+    assert 3 <= flats.filter(fee_period="month").count() <= 4
+    assert flats.filter(fee_period="day").count() == 1
+    assert 2 <= internet.filter(building_type=BuildingType.HOUSE).count() <= 3
+    for tariff in internet:
+        assert tariff.download_kbps and tariff.upload_kbps
+    tv = Tariff.objects.filter(kind__category=ServiceCategory.TV)
+    assert tv.values("kind").distinct().count() == 2
+    assert all(t.channels for t in tv)
+    assert Tariff.objects.filter(is_featured=True).exists()
+    assert Tariff.objects.filter(needs_approval=True).count() >= 1
+    for tariff in Tariff.objects.all():
+        assert tariff.name and tariff.name_en and tariff.description and tariff.description_en
+        assert isinstance(tariff.fee_kop, int) and tariff.fee_kop > 0
+    assert set(Addon.objects.values_list("period", flat=True)) == {"month", "day", "once"}
+    # everything the demo made is on sale
+    assert tariff_public_list().count() == Tariff.objects.count()
+
+
+def test_staff_have_their_roles_and_password() -> None:
+    _demo(password="s3cret-pass")
+    users = {u.username: u for u in get_user_model().objects.all()}
+    for spec in STAFF:
+        user = users[spec["username"]]
+        assert user.is_staff and user.is_active
+        assert user.check_password("s3cret-pass")
+        assert set(user.groups.values_list("name", flat=True)) == set(spec["roles"])
+        assert set(spec["roles"]) <= user_roles(user)
+    assert users["admin"].is_superuser
+    assert not users["manager"].is_superuser
+    assert user_roles(users["manager"]) == {"manager"}
+
+
+def test_staff_can_log_in(client) -> None:
+    _demo(password="s3cret-pass")
+    assert client.login(username="manager", password="s3cret-pass")
+    assert not client.login(username="manager", password=DEFAULT_PASSWORD)
+
+
+def test_password_kept_without_the_option_and_changed_with_it() -> None:
+    first = _demo()
+    assert DEFAULT_PASSWORD in first
+    manager = get_user_model().objects.get(username="manager")
+    assert manager.check_password(DEFAULT_PASSWORD)
+    manager.set_password("changed-by-hand")
+    manager.save()
+    second = _demo()
+    assert DEFAULT_PASSWORD not in second
+    manager.refresh_from_db()
+    assert manager.check_password("changed-by-hand")
+    _demo(password="new-one")
+    manager.refresh_from_db()
+    assert manager.check_password("new-one")
+
+
+def test_human_output_lists_the_logins() -> None:
+    out = _demo(password="pw-123")
+    assert "http://127.0.0.1:8000/staff/" in out
+    for spec in STAFF:
+        assert spec["username"] in out
+    assert "pw-123" in out
+
+
+def test_json_output() -> None:
+    out = _demo(json=True, password="pw-not-in-json")
+    data = json.loads(out)
+    assert set(data) == {"staff", "tariffs", "addons"}
+    assert data["tariffs"] == Tariff.objects.count()
+    assert data["addons"] == Addon.objects.count()
+    assert [s["username"] for s in data["staff"]] == [s["username"] for s in STAFF]
+    for item, spec in zip(data["staff"], STAFF, strict=True):
+        assert item["roles"] == spec["roles"]
+    assert "pw-not-in-json" not in out
+
+
+def test_leads_in_every_status() -> None:
+    _demo(password="x")
+    statuses = set(Lead.objects.values_list("status", flat=True))
+    assert statuses == set(LeadStatus.values)
+    scheduled = Lead.objects.get(status=LeadStatus.SCHEDULED)
+    assert scheduled.scheduled_address and scheduled.scheduled_at
+    manager = get_user_model().objects.get(username="manager")
+    for lead in Lead.objects.exclude(status=LeadStatus.NEW):
+        assert lead.assigned_to == manager
+        assert lead.notes.exists()
+    for lead in Lead.objects.all():
+        assert lead.phone.startswith("+7") and len(lead.phone) == 12
+
+
+def test_existing_leads_are_left_alone() -> None:
+    _demo(password="x")
+    lead = Lead.objects.get(status=LeadStatus.NEW, name=LEADS[0]["name"])
+    lead_transition(lead_id=lead.pk, actor=None, to_status=LeadStatus.CONTACTED)
+    _demo(password="x")
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.CONTACTED
+    assert Lead.objects.count() == len(LEADS)
+
+
+@override_settings(DEMO=False)
+def test_refused_outside_the_demo() -> None:
+    with pytest.raises(CommandError, match="ABONENT_DEMO"):
+        _demo(force=False)
+    assert not Tariff.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+@override_settings(DEMO=True)
+def test_runs_in_the_demo_without_force() -> None:
+    _demo(force=False, password="x")
+    assert Tariff.objects.count() == len(TARIFFS)
+
+
+def test_empty_password_refused() -> None:
+    with pytest.raises(CommandError):
+        _demo(password=" ")
+    assert not Tariff.objects.exists()
+
+
+def test_cli_refusal_is_one_line_and_exit_1(tmp_path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"ABONENT_DEMO", "DATABASE_URL", "ABONENT_TESTING"}
+    }
+    env.update({"SECRET_KEY": "test-only", "ABONENT_VAR_DIR": str(tmp_path)})
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "abonent", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ABONENT_DEMO" in lines[0]
+    assert not (tmp_path / "abonent.sqlite3").exists()
