@@ -6,7 +6,13 @@ from django.http import HttpRequest
 from ninja import Router
 
 from abonent.catalogue.models import Addon, Tariff
-from abonent.catalogue.schemas import AddonListOut, AddonOut, TariffListOut, TariffOut
+from abonent.catalogue.schemas import (
+    AddonListOut,
+    AddonOut,
+    ServiceKindOut,
+    TariffListOut,
+    TariffOut,
+)
 from abonent.catalogue.selectors import addon_public_list, tariff_public_list
 from abonent.core.money import format_money
 
@@ -20,12 +26,12 @@ def tariff_out(tariff: Tariff) -> TariffOut:
         slug=tariff.slug,
         name=tariff.title,
         description=tariff.text,
-        service_kind={
-            "id": tariff.kind.pk,
-            "slug": tariff.kind.slug,
-            "category": tariff.kind.category,
-            "name": tariff.kind.title,
-        },
+        service_kind=ServiceKindOut(
+            id=tariff.kind.pk,
+            slug=tariff.kind.slug,
+            category=tariff.kind.category,
+            name=tariff.kind.title,
+        ),
         building_type=tariff.building_type,
         fee_kop=tariff.fee_kop,
         fee=format_money(tariff.fee_kop),
