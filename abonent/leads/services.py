@@ -225,6 +225,7 @@ def lead_add_note(*, lead_id: int, actor: Any, text: str) -> LeadNote:
         lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
         if lead is None:
             raise NotFound(_("No such request."))
-        note = LeadNote.objects.create(lead=lead, author=actor, text=text)
+        author = actor if getattr(actor, "is_authenticated", False) else None
+        note = LeadNote.objects.create(lead=lead, author=author, text=text)
         audit_record(actor=actor, action="lead.note", obj=lead, after={"note": text})
     return note
