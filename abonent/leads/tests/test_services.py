@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -380,6 +381,14 @@ def test_lead_add_note(manager) -> None:
     entry = AuditEntry.objects.get(action="lead.note")
     assert entry.object_id == str(lead.pk)
     assert entry.after == {"note": "Перезвонить в четверг"}
+
+
+@pytest.mark.parametrize("actor", [None, AnonymousUser()])
+def test_lead_add_note_by_the_system(actor) -> None:
+    lead = _lead_in(LeadStatus.NEW)
+    note = lead_add_note(lead_id=lead.pk, actor=actor, text="Импорт из старой системы")
+    assert note.author is None
+    assert AuditEntry.objects.get(action="lead.note").actor_repr == "system"
 
 
 def test_lead_add_note_refuses_empty_and_missing(manager) -> None:
