@@ -34,19 +34,23 @@ def kop_to_text(amount_kop: int | None) -> str:
     return f"{whole},{kop:02d}" if kop else str(whole)
 
 
-class RublesField(forms.CharField):
+class RublesField(forms.Field):
     """An amount typed in roubles ("500", "499,90", "1 000.50"), cleaned to integer kopecks."""
 
+    widget = forms.TextInput
     default_error_messages = {
         "invalid": _("Enter an amount in roubles, for example 500 or 499,90."),
         "negative": _("The amount cannot be negative."),
     }
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
-        self.widget.attrs.setdefault("autocomplete", "off")
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        """A short text input that brings up the numeric keyboard on phones."""
+        return {
+            **super().widget_attrs(widget),
+            "inputmode": "decimal",
+            "autocomplete": "off",
+            "maxlength": "20",
+        }
 
     def prepare_value(self, value: Any) -> Any:
         """Show an int of kopecks (the initial value) as roubles."""
@@ -54,12 +58,14 @@ class RublesField(forms.CharField):
             return kop_to_text(value)
         return value
 
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> int | None:
         """Roubles text → kopecks (``None`` when empty)."""
-        text = super().to_python(value)
-        if text in self.empty_values:
+        text = str(value or "").strip()
+        if not text:
             return None
         try:
+            if len(text) > 20:
+                raise ValueError(text)
             kop = parse_rubles(text)
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
@@ -113,7 +119,16 @@ class LeadTransitionForm(forms.Form):
     The connection address and time matter only for "scheduled"; the service checks them.
     """
 
-    to_status = forms.ChoiceField(label=_("New status"))
+    to_status = forms.ChoiceField(
+        label=_("New status"),
+        error_messages={
+            "required": _("Choose what to do with the request."),
+            "invalid_choice": _(
+                "The request cannot move to this status from its current one. "
+                "Reload the page: someone may have changed it."
+            ),
+        },
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -154,6 +154,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     keep = query_without(request, "status", "page")
     tabs = [
         {
+            "status": "",
             "label": _("All"),
             "count": sum(counts.values()),
             "url": f"{base}?{keep}" if keep else base,
@@ -164,6 +165,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         params = f"status={value}" + (f"&{keep}" if keep else "")
         tabs.append(
             {
+                "status": value,
                 "label": label,
                 "count": counts.get(value, 0),
                 "url": f"{base}?{params}",
