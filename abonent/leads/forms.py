@@ -124,3 +124,10 @@ class ConnectForm(forms.Form):
     def add_service_error(self, field: str | None, message: Any) -> None:
         """Show a service error next to the field it names, or above the form."""
         self.add_error(SERVICE_FIELDS.get(field or ""), message)
+
+    def focus_first_error(self) -> None:
+        """Put the cursor into the first field that needs fixing (``autofocus``, no script)."""
+        for name in self.fields:
+            if name in self.errors:
+                self.fields[name].widget.attrs["autofocus"] = True
+                return

@@ -76,6 +76,8 @@ def connect(request: HttpRequest) -> HttpResponse:
     else:
         chosen = _preselected(tariffs, request.GET.get("tariff", ""))
         form = ConnectForm(initial={"tariff": str(chosen.pk) if chosen else ""}, tariffs=tariffs)
+    if form.errors:
+        form.focus_first_error()
     context = {
         "form": form,
         "rate_limited": rate_limited,
