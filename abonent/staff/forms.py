@@ -210,7 +210,7 @@ class TariffForm(ServiceModelForm):
             "fee_period": _("Fee period"),
             "download_kbps": _("Download speed, kbit/s"),
             "upload_kbps": _("Upload speed, kbit/s"),
-            "channels": _("TV channels"),
+            "channels": _("Number of TV channels"),
             "description": _("Description"),
             "description_en": _("Description in English"),
             "position": _("Position in lists"),

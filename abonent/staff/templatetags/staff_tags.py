@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abonent.core.access import has_role, roles_display, user_roles
@@ -14,6 +17,7 @@ from abonent.core.phone import format_phone
 from abonent.staff.decorators import SECTION_ROLES
 
 register = template.Library()
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 @register.simple_tag(takes_context=True)
@@ -73,13 +77,25 @@ def speed(kbps: int | None) -> str:
 
 
 @register.filter
-def audit_value(value: Any) -> str:
-    """One audited value for people: empty → "—", booleans as yes/no, long text cut."""
+def audit_value(value: Any, field: str = "") -> str:
+    """One audited value for people: empty → "—", booleans as yes/no, kopecks as money,
+    times in the local zone, long text cut."""
     if value is None or value == "":
         return "—"
     if value is True:
         return _("yes")
     if value is False:
         return _("no")
+    if field.endswith("_kop") and isinstance(value, int):
+        return format_money(value)
     text = str(value)
+    if _ISO_DATETIME.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return moment.strftime("%d.%m.%Y %H:%M")
     return text if len(text) <= 120 else text[:119] + "…"

@@ -32,8 +32,25 @@ def test_audit_log_shows_who_what_and_before_after_newest_first(adm, admin_user,
     assert rows[1]["changes"] == [("fee_kop", 50_000, 60_000)]
     html = response.content.decode()
     assert "admin" in html and "manager" in html
-    assert "50000" in html and "60000" in html
+    assert "500,00\u00a0₽" in html and "600,00\u00a0₽" in html  # kopecks shown as money
     assert f'href="{reverse("staff:lead", args=[lead.pk])}"' in html
+
+
+@pytest.mark.django_db
+def test_audit_log_shows_times_in_moscow(adm, manager):
+    import datetime as dt
+
+    from abonent.leads.services import lead_transition
+
+    lead = LeadFactory(address="ул. Мира, 7")
+    lead_transition(
+        lead_id=lead.pk,
+        actor=manager,
+        to_status="scheduled",
+        scheduled_at=dt.datetime(2026, 12, 1, 7, 30, tzinfo=dt.UTC),
+    )
+    html = adm.get(reverse("staff:audit")).content.decode()
+    assert "01.12.2026 10:30" in html
 
 
 @pytest.mark.django_db
