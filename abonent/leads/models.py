@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abonent.catalogue.models import Tariff
 
@@ -34,7 +35,7 @@ class Lead(models.Model):
     tariff = models.ForeignKey(
         Tariff, verbose_name=_("tariff"), on_delete=models.PROTECT, related_name="leads"
     )
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=12, db_index=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     comment = models.TextField(_("comment"), blank=True)

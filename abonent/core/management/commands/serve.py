@@ -6,7 +6,6 @@ import os
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -29,7 +28,7 @@ class Command(BaseCommand):
         if options["dev"]:
             call_command("runserver", options["bind"], use_reloader=True)
             return
-        if not options["no_collectstatic"] and not settings.WHITENOISE_USE_FINDERS:
+        if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         try:
             from gunicorn.app.wsgiapp import run
