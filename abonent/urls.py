@@ -4,10 +4,12 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from abonent.api import api
+from abonent.core.api_errors import api_urls
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
-    path("api/v1/", api.urls),
+    # every answer under /api/v1/ is JSON, unknown paths and wrong methods included
+    path("api/v1/", api_urls(api)),
     path("staff/", include("abonent.staff.urls")),
     path("cabinet/", include("abonent.cabinet.urls")),
     path("", include("abonent.leads.urls")),
