@@ -20,13 +20,3 @@ def pass_time(db) -> Callable[[int], None]:
 
     return move
 
-
-@pytest.fixture
-def login_as(client):
-    """Sign a user in on the test client (``force_login``) and return the client."""
-
-    def do(user):
-        client.force_login(user)
-        return client
-
-    return do
