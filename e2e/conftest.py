@@ -76,3 +76,16 @@ def shot(request: pytest.FixtureRequest, viewport: str):
         return path
 
     return take
+
+
+@pytest.fixture
+def no_sideways_scroll():
+    """``no_sideways_scroll(page)`` fails when the page is wider than the window."""
+
+    def check(page) -> None:
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+    return check
