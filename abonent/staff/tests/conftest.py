@@ -19,4 +19,3 @@ def pass_time(db) -> Callable[[int], None]:
         RateLimitEvent.objects.update(created_at=F("created_at") - dt.timedelta(minutes=minutes))
 
     return move
-
