@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "abonent.core",
     "abonent.catalogue",
     "abonent.leads",
