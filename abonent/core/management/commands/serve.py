@@ -25,11 +25,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
         if options["dev"]:
             call_command("runserver", options["bind"], use_reloader=True)
             return
-        if not options["no_collectstatic"]:
-            call_command("collectstatic", interactive=False, verbosity=0)
         try:
             from gunicorn.app.wsgiapp import run
         except ImportError as exc:  # pragma: no cover - gunicorn is a dependency
