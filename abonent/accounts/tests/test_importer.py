@@ -385,3 +385,39 @@ def test_a_huge_file_imports_quickly(tariff) -> None:
     assert LedgerEntry.objects.count() == result.ledger_entries
     mismatched = [a.pk for a in Account.objects.all()[:50] if a.balance_kop != ledger_sum(a)]
     assert not mismatched
+
+
+def test_a_number_imported_meanwhile_is_caught_by_the_database(tariff, monkeypatch) -> None:
+    """Another run committed between our checks: the unique ledger key rolls everything back."""
+    accounts_import(data=csv_bytes([good_row(1)]))
+    Account.objects.update(legacy_contract="")
+    real = importer._already_imported
+    calls = []
+
+    def blind_at_first(numbers, *, ledger=True):
+        calls.append(ledger)
+        return real(numbers, ledger=ledger) if len(calls) > 2 else {}
+
+    monkeypatch.setattr(importer, "_already_imported", blind_at_first)
+
+    with pytest.raises(ImportRejected) as caught:
+        accounts_import(data=csv_bytes([good_row(2), good_row(1)]))
+
+    assert [(e.line, e.message) for e in caught.value.errors] == [
+        (3, "already imported (ledger entry import:L000001)")
+    ]
+    assert Account.objects.count() == 1
+    assert AuditEntry.objects.filter(action="accounts.import").count() == 1
+
+
+def test_a_contract_number_taken_meanwhile_is_drawn_again(tariff, monkeypatch) -> None:
+    from abonent.accounts.tests.factories import AccountFactory
+
+    AccountFactory(contract="10000007", tariff=tariff)
+    draws = iter([["10000007"], ["10000014"]])  # the first was "free" when drawn
+    monkeypatch.setattr(importer, "_contracts_new", lambda count: next(draws))
+
+    result = accounts_import(data=csv_bytes([good_row(1)]))
+
+    assert result.contracts == ["10000014"]
+    assert Account.objects.get(legacy_contract="L000001").contract == "10000014"
