@@ -263,7 +263,8 @@ def _already_imported(legacy_numbers: Iterable[str], *, ledger: bool = True) -> 
         for key in LedgerEntry.objects.filter(key__in=[KEY_PREFIX + n for n in chunk]).values_list(
             "key", flat=True
         ):
-            found[key.removeprefix(KEY_PREFIX)] = f"ledger entry {key}"
+            if key is not None:  # always: filtered on it
+                found[key.removeprefix(KEY_PREFIX)] = f"ledger entry {key}"
     return found
 
 

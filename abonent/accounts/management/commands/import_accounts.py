@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    no_translations,
+)
 
 from abonent.accounts.importer import ImportRejected, accounts_import
 from abonent.core.money import format_money
@@ -30,6 +35,7 @@ class Command(BaseCommand):
             "--encoding", default="utf-8", help="the file's encoding (default utf-8; or cp1251)"
         )
 
+    @no_translations  # one language in the report: the importer's own messages are English
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
