@@ -18,7 +18,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["abonent", *(sys.argv[1:] if argv is None else argv)])
+        args = list(sys.argv[1:] if argv is None else argv)
+        if args and not args[0].startswith("-"):
+            # `abonent import-accounts` and `abonent radius-config` read better with dashes;
+            # Django's command modules are named with underscores.
+            args[0] = args[0].replace("-", "_")
+        execute_from_command_line(["abonent", *args])
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"abonent: {exc}\n")
         sys.exit(1)

@@ -79,6 +79,11 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(credit_limit_kop__gte=0), name="account_credit_limit_not_negative"
             ),
+            models.UniqueConstraint(
+                fields=["legacy_contract"],
+                condition=~Q(legacy_contract=""),
+                name="account_legacy_contract_once",
+            ),
         ]
 
     def __str__(self) -> str:

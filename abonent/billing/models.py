@@ -36,6 +36,11 @@ class LedgerEntry(models.Model):
     balance_after_kop = models.BigIntegerField(_("balance after, kopecks"))
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # A charge's natural key is (account, item, period_start), kept unique by the database:
+    # item is "tariff" or "addon:<id>"; the period is the span of days the fee pays for.
+    item = models.CharField(max_length=32, null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -52,6 +57,11 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["account", "-created_at", "-id"])]
         constraints = [
             models.CheckConstraint(condition=~Q(amount_kop=0), name="ledger_amount_not_zero"),
+            models.UniqueConstraint(fields=["account", "item", "period_start"], name="charge_once"),
+            models.CheckConstraint(
+                condition=Q(item__isnull=True) | Q(period_start__isnull=False),
+                name="charge_has_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,3 +72,102 @@ class LedgerEntry(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise RuntimeError("ledger entries are append-only")
         super().save(*args, **kwargs)
+
+
+class AccountAddon(models.Model):
+    """An add-on connected to an account, from ``started_on`` until ``ends_on`` (inclusive).
+
+    An open subscription has no ``ends_on``; at most one open row per add-on and account.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="addons")
+    addon = models.ForeignKey(
+        "catalogue.Addon", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    started_on = models.DateField(_("connected on"))
+    ends_on = models.DateField(_("disconnected after"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        verbose_name = _("connected add-on")
+        verbose_name_plural = _("connected add-ons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "addon"],
+                condition=Q(ends_on__isnull=True),
+                name="addon_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.addon_id} on {self.account_id} from {self.started_on}"
+
+
+class TariffChangeStatus(models.TextChoices):
+    """Where a tariff change request stands."""
+
+    PENDING = "pending", _("Waiting for the period boundary")
+    AWAITING_APPROVAL = "awaiting_approval", _("Waiting for approval")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_CHANGE_STATUSES = [TariffChangeStatus.PENDING, TariffChangeStatus.AWAITING_APPROVAL]
+
+
+class TariffChange(models.Model):
+    """A subscriber's request to move to another tariff at the next period boundary."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="tariff_changes")
+    from_tariff = models.ForeignKey("catalogue.Tariff", on_delete=models.PROTECT, related_name="+")
+    to_tariff = models.ForeignKey("catalogue.Tariff", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=TariffChangeStatus.choices)
+    effective_on = models.DateField(_("takes effect on"))
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("tariff change")
+        verbose_name_plural = _("tariff changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status__in=["pending", "awaiting_approval"]),
+                name="tariff_change_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.from_tariff_id} → {self.to_tariff_id} ({self.status})"
+
+
+class ChargeRun(models.Model):
+    """One execution of the charge run for a billing day: when, what it did."""
+
+    day = models.DateField(_("billing day"), db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    charged_accounts = models.PositiveIntegerField(default=0)
+    charges = models.PositiveIntegerField(default=0)
+    blocked_accounts = models.PositiveIntegerField(default=0)
+    total_kop = models.BigIntegerField(default=0)
+    tariff_changes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("charge run")
+        verbose_name_plural = _("charge runs")
+
+    def __str__(self) -> str:
+        return f"charge run {self.day} ({self.started_at:%Y-%m-%d %H:%M})"

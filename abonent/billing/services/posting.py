@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -9,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import Account
 from abonent.billing.models import EntryKind, LedgerEntry
+from abonent.billing.periods import billing_today
+from abonent.billing.services.charging import account_settle
 from abonent.core.errors import ApplicationError, NotFound
 
 
@@ -20,11 +23,16 @@ def ledger_post(
     reason: str = "",
     key: str | None = None,
     actor: Any = None,
+    settle: bool = True,
+    day: dt.date | None = None,
 ) -> LedgerEntry:
     """Append one entry and move the cached balance with it, in one transaction.
 
     The account row is locked first, so concurrent postings serialise. With a ``key``, a
-    retried posting returns the entry made the first time instead of posting twice.
+    retried posting returns the entry made the first time instead of posting twice. Money in
+    (a positive amount) settles the account in the same transaction: a ``new`` account with
+    the deposit, or a ``blocked`` one that covers the rest of the period, becomes active and
+    pays that period at once (``settle=False`` skips it, for imports and demo history).
     """
     if not isinstance(amount_kop, int) or isinstance(amount_kop, bool):
         raise TypeError("amount_kop must be int kopecks")
@@ -43,7 +51,7 @@ def ledger_post(
                 raise NotFound(_("No such account."))
             account.balance_kop += amount_kop
             account.save(update_fields=["balance_kop", "updated_at"])
-            return LedgerEntry.objects.create(
+            entry = LedgerEntry.objects.create(
                 account=account,
                 kind=kind,
                 amount_kop=amount_kop,
@@ -52,6 +60,10 @@ def ledger_post(
                 key=key,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
+            if amount_kop > 0 and settle:
+                # Money arrived: a new account may start, a blocked one resume, at once.
+                account_settle(account=account, day=day or billing_today())
+            return entry
     except IntegrityError:
         if key is None:
             raise

@@ -1,0 +1,49 @@
+"""``abonent charge [--date YYYY-MM-DD]``: charge everything due on a billing day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from abonent.billing.periods import billing_today
+from abonent.billing.services.charging import charge_run, print_progress
+from abonent.core.money import format_money
+
+
+def parse_day(value: str) -> dt.date:
+    """YYYY-MM-DD, or a readable error."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Charge the fees due on a day (default: today in the provider's time zone)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="the billing day, YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--until", help="charge every day from --date through this one (catching up)"
+        )
+        parser.add_argument("--batch-size", type=int, default=5000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        first = parse_day(options["date"]) if options["date"] else billing_today()
+        last = parse_day(options["until"]) if options["until"] else first
+        if last < first:
+            raise CommandError("--until must not be before --date")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be positive")
+        day = first
+        while day <= last:
+            result = charge_run(day=day, batch_size=options["batch_size"], progress=print_progress)
+            self.stdout.write(
+                f"{day}: charged {result.charged_accounts} accounts "
+                f"({result.charges} charges, {format_money(result.total_kop, 'en')}), "
+                f"blocked {result.blocked_accounts}, tariff changes applied "
+                f"{result.tariff_changes}"
+            )
+            day += dt.timedelta(days=1)
