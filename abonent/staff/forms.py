@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from abonent.catalogue.models import Addon, ServiceKind, Tariff
+from abonent.accounts.models import AccountStatus
+from abonent.catalogue.models import Addon, BuildingType, ServiceKind, Tariff
 from abonent.core.errors import ApplicationError
-from abonent.core.money import parse_rubles
+from abonent.core.money import format_money, parse_rubles
 from abonent.leads.models import LeadStatus
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -158,6 +159,95 @@ class LeadNoteForm(forms.Form):
     text = forms.CharField(
         label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class AccountSearchForm(forms.Form):
+    """The accounts list's search and status filter."""
+
+    q = forms.CharField(
+        label=_("Contract, phone, name or address"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("1234 5678, +7 916…, Иванов, ул. Мира"),
+                "inputmode": "search",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + AccountStatus.choices
+    )
+
+
+def tariff_groups(tariffs: list[Tariff]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Tariffs as select options grouped by service kind: "Name · 500,00 ₽ per month"."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for tariff in tariffs:
+        label = f"{tariff.name} · {format_money(tariff.fee_kop)} {tariff.get_fee_period_display()}"
+        if tariff.building_type != BuildingType.ANY:
+            label += f" ({tariff.get_building_type_display().lower()})"
+        groups.setdefault(tariff.kind.name, []).append((tariff.pk, label))
+    return list(groups.items())
+
+
+class OnceForm(forms.Form):
+    """A form that writes something shown only once (a password): it carries a one-time token
+    so that a resubmission (the browser's reload of the POST) does not do it twice."""
+
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+
+class ContractForm(OnceForm):
+    """A new contract: who, where, which tariff, from when. ``accounts.services`` validates."""
+
+    lead_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    holder_name = forms.CharField(
+        label=_("Holder's full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=255,
+        help_text=_("Town, street, building, flat."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    building_type = forms.ChoiceField(
+        label=_("Building type"),
+        choices=[
+            (BuildingType.APARTMENT, BuildingType.APARTMENT.label),
+            (BuildingType.HOUSE, BuildingType.HOUSE.label),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the building type.")},
+    )
+    tariff = forms.TypedChoiceField(
+        label=_("Tariff"), coerce=int, error_messages={"required": _("Choose a tariff.")}
+    )
+    service_start = forms.DateField(
+        label=_("Service start date"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date, for example 01.09.2026.")},
+    )
+
+    def __init__(self, *args: Any, tariffs: list[Tariff], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tariff"].choices = [("", _("Choose a tariff"))] + tariff_groups(tariffs)
 
 
 class ServiceModelForm(forms.ModelForm):

@@ -1,5 +1,5 @@
 """Reads for the back office that no domain app offers: the whole catalogue (archived included),
-the audit log, and the counts on the staff home page."""
+the audit log, the counts on the staff home page, and an account's recent ledger."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from abonent.billing.models import LedgerEntry
 from abonent.catalogue.models import Addon, ServiceKind, Tariff
 from abonent.core.errors import NotFound
 from abonent.core.models import AuditEntry
@@ -105,3 +106,20 @@ def catalogue_counts() -> dict[str, int]:
         "addons": Addon.objects.filter(is_archived=False).count(),
         "kinds": ServiceKind.objects.count(),
     }
+
+
+def tariffs_for_contracts() -> list[Tariff]:
+    """Tariffs a new contract may take (not archived, hidden ones too), with their service
+    kind, in the catalogue's order; one query."""
+    return list(
+        Tariff.objects.select_related("kind")
+        .filter(is_archived=False)
+        .order_by("kind__position", "kind_id", "building_type", "position", "fee_kop", "id")
+    )
+
+
+def ledger_recent(*, account_id: int, limit: int = 20) -> list[LedgerEntry]:
+    """An account's newest ledger entries, newest first."""
+    return list(
+        LedgerEntry.objects.filter(account_id=account_id).order_by("-created_at", "-id")[:limit]
+    )

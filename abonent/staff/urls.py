@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from abonent.staff import views, views_catalogue
+from abonent.staff import views, views_accounts, views_catalogue
 
 app_name = "staff"
 
@@ -14,6 +14,14 @@ urlpatterns = [
     path("leads/<int:lead_id>/", views.lead_detail, name="lead"),
     path("leads/<int:lead_id>/status/", views.lead_transition_view, name="lead_transition"),
     path("leads/<int:lead_id>/note/", views.lead_note_view, name="lead_note"),
+    path("accounts/", views_accounts.account_list, name="accounts"),
+    path("accounts/new/", views_accounts.account_new, name="account_new"),
+    path("accounts/<int:account_id>/", views_accounts.account_detail, name="account"),
+    path(
+        "accounts/<int:account_id>/password/",
+        views_accounts.account_password,
+        name="account_password",
+    ),
     path("catalogue/tariffs/", views_catalogue.tariff_list, name="tariffs"),
     path("catalogue/tariffs/new/", views_catalogue.tariff_edit, name="tariff_new"),
     path("catalogue/tariffs/<int:tariff_id>/", views_catalogue.tariff_edit, name="tariff_edit"),

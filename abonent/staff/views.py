@@ -1,4 +1,5 @@
-"""Back-office pages: sign-in, the home page, the managers' request queue and the audit log.
+"""Back-office pages: sign-in, the home page, the managers' request queue and the audit log
+(subscribers' accounts are in ``views_accounts``, the catalogue in ``views_catalogue``).
 
 Views parse input with forms, read through selectors and write only through services; a
 service's ``ApplicationError`` becomes an error on the form field it names, input kept.
@@ -23,6 +24,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from abonent.accounts.selectors import account_get_for_lead, account_status_counts
 from abonent.core.access import Role, has_role, roles_display, user_roles
 from abonent.core.clientip import client_ip
 from abonent.core.errors import ApplicationError, NotFound, RateLimited
@@ -120,6 +122,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "roles": roles_display(user_roles(user)),
         "can_leads": has_role(user, *SECTION_ROLES["leads"]),
+        "can_accounts": has_role(user, *SECTION_ROLES["accounts"]),
+        "can_contracts": has_role(user, *SECTION_ROLES["contracts"]),
         "can_catalogue": has_role(user, *SECTION_ROLES["catalogue"]),
         "can_audit": has_role(user, *SECTION_ROLES["audit"]),
         "later_roles": roles_display(
@@ -128,6 +132,10 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if context["can_leads"]:
         context["lead_counts"] = lead_status_counts()
+    if context["can_accounts"]:
+        counts = account_status_counts()
+        context["account_counts"] = counts
+        context["account_total"] = sum(counts.values())
     if context["can_catalogue"]:
         context["catalogue_counts"] = selectors.catalogue_counts()
     if context["can_audit"]:
@@ -219,11 +227,16 @@ def _render_lead(
     status: int = 200,
 ) -> HttpResponse:
     allowed = _allowed(lead)
+    account = account_get_for_lead(lead_id=lead.pk)
     return render(
         request,
         "staff/lead.html",
         {
             "lead": lead,
+            "account": account,
+            "can_contract": account is None
+            and lead.status in (LeadStatus.SCHEDULED, LeadStatus.CONNECTED)
+            and has_role(request.user, *SECTION_ROLES["contracts"]),
             "notes": list(lead.notes.all()),
             "allowed": allowed,
             "transition_buttons": [
@@ -316,6 +329,7 @@ def lead_note_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 def _audit_link(object_type: str, object_id: str) -> str:
     names = {
         "leads.lead": ("staff:lead", "lead_id"),
+        "accounts.account": ("staff:account", "account_id"),
         "catalogue.tariff": ("staff:tariff_edit", "tariff_id"),
         "catalogue.addon": ("staff:addon_edit", "addon_id"),
         "catalogue.servicekind": ("staff:kind_edit", "kind_id"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from abonent.accounts.contract import contract_display
 from abonent.core.access import has_role, roles_display, user_roles
 from abonent.core.money import format_money
 from abonent.core.phone import format_phone
@@ -31,6 +32,8 @@ def staff_nav(context: template.Context) -> list[dict[str, Any]]:
     items: list[tuple[str, str, str]] = [("home", "staff:home", _("Home"))]
     if has_role(user, *SECTION_ROLES["leads"]):
         items.append(("leads", "staff:leads", _("Requests")))
+    if has_role(user, *SECTION_ROLES["accounts"]):
+        items.append(("accounts", "staff:accounts", _("Subscribers")))
     if has_role(user, *SECTION_ROLES["catalogue"]):
         items.append(("catalogue", "staff:tariffs", _("Catalogue")))
     if has_role(user, *SECTION_ROLES["audit"]):
@@ -64,6 +67,12 @@ def money(value: int | None) -> str:
     if value is None:
         return ""
     return format_money(int(value))
+
+
+@register.filter
+def contract(number: str | None) -> str:
+    """A contract number grouped for reading aloud: ``12345678`` → ``1234 5678``."""
+    return contract_display(number or "")
 
 
 @register.filter
