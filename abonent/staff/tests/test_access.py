@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from abonent.accounts.tests.factories import AccountFactory
 from abonent.catalogue.tests.factories import AddonFactory, ServiceKindFactory, TariffFactory
 from abonent.leads.tests.factories import LeadFactory
 from abonent.staff.tests.factories import make_staff
@@ -12,6 +13,9 @@ from abonent.staff.tests.factories import make_staff
 ALL = {"manager", "admin", "support", "cashier", "none"}
 LEADS = {"manager", "admin"}
 ADMIN = {"admin"}
+ACCOUNTS = {"manager", "admin", "support", "cashier"}
+CONTRACTS = {"manager", "admin"}
+PASSWORDS = {"support", "admin"}
 
 # (url name, kwargs key, method, roles allowed)
 URLS = [
@@ -20,6 +24,12 @@ URLS = [
     ("staff:lead", "lead", "get", LEADS),
     ("staff:lead_transition", "lead", "post", LEADS),
     ("staff:lead_note", "lead", "post", LEADS),
+    ("staff:accounts", None, "get", ACCOUNTS),
+    ("staff:account", "account", "get", ACCOUNTS),
+    ("staff:account_new", None, "get", CONTRACTS),
+    ("staff:account_new", None, "post", CONTRACTS),
+    ("staff:account_password", "account", "get", PASSWORDS),
+    ("staff:account_password", "account", "post", PASSWORDS),
     ("staff:tariffs", None, "get", ADMIN),
     ("staff:tariff_new", None, "get", ADMIN),
     ("staff:tariff_edit", "tariff", "get", ADMIN),
@@ -45,6 +55,7 @@ def objects(db):
         "tariff": {"tariff_id": tariff.pk},
         "addon": {"addon_id": AddonFactory(kind=kind).pk},
         "lead": {"lead_id": LeadFactory(tariff=tariff).pk},
+        "account": {"account_id": AccountFactory(tariff=tariff).pk},
     }
 
 
@@ -105,9 +116,26 @@ def test_superuser_holds_every_role(client, objects):
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        ("manager", ["/staff/leads/"], ["/staff/catalogue/tariffs/", "/staff/audit/"]),
-        ("admin", ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"], []),
-        ("support", [], ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"]),
+        (
+            "manager",
+            ["/staff/leads/", "/staff/accounts/"],
+            ["/staff/catalogue/tariffs/", "/staff/audit/"],
+        ),
+        (
+            "admin",
+            ["/staff/leads/", "/staff/accounts/", "/staff/catalogue/tariffs/", "/staff/audit/"],
+            [],
+        ),
+        (
+            "support",
+            ["/staff/accounts/"],
+            ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"],
+        ),
+        (
+            "cashier",
+            ["/staff/accounts/"],
+            ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"],
+        ),
     ],
 )
 def test_navigation_shows_only_allowed_sections(client, role, shown, hidden):

@@ -113,12 +113,21 @@ def test_login_with_the_csrf_token_works(manager):
         ("staff:tariff_remove", "tariff", {}),
         ("staff:addon_new", None, {"name": "x"}),
         ("staff:kind_new", None, {"name": "x"}),
+        ("staff:account_new", None, {"holder_name": "x"}),
+        ("staff:account_password", "account", {}),
     ],
 )
 def test_every_form_needs_csrf(admin_user, name, key, data):
+    from abonent.accounts.tests.factories import AccountFactory
+
     tariff = TariffFactory()
     lead = LeadFactory(tariff=tariff)
-    kwargs = {"lead": {"lead_id": lead.pk}, "tariff": {"tariff_id": tariff.pk}}.get(key)
+    account = AccountFactory(tariff=tariff)
+    kwargs = {
+        "lead": {"lead_id": lead.pk},
+        "tariff": {"tariff_id": tariff.pk},
+        "account": {"account_id": account.pk},
+    }.get(key)
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
     response = client.post(reverse(name, kwargs=kwargs), data)
