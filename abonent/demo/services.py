@@ -1,4 +1,5 @@
-"""Fill a database with the demo provider: catalogue, staff logins, connection requests.
+"""Fill a database with the demo provider: catalogue, staff logins, connection requests,
+subscribers (``abonent.demo.subscribers``).
 
 Every step is an upsert keyed by a natural key (slug, username, phone), so running the demo
 again gives the same data. ``demo_fill`` runs the steps in one transaction and returns a
@@ -20,7 +21,14 @@ from django.utils import timezone
 from abonent.catalogue.models import Addon, ServiceKind, Tariff
 from abonent.core.phone import normalize_phone
 from abonent.demo.catalogue_data import ADDONS, SERVICE_KINDS, TARIFFS
-from abonent.demo.people_data import DEFAULT_PASSWORD, LEADS, LEADS_MANAGER, STAFF
+from abonent.demo.people_data import (
+    DEFAULT_PASSWORD,
+    LEADS,
+    LEADS_MANAGER,
+    PAYMENTS_CASHIER,
+    STAFF,
+)
+from abonent.demo.subscribers import SubscriberLogin, demo_subscribers_ensure
 from abonent.leads.models import Lead, LeadSource
 from abonent.leads.services import lead_create, lead_transition
 
@@ -66,11 +74,16 @@ class DemoResult:
     staff: list[StaffLogin] = field(default_factory=list)
     leads: int = 0
     leads_created: int = 0
+    subscribers: list[SubscriberLogin] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The ``abonent demo --json`` document scripts rely on."""
         return {
             "staff": [{"username": s.username, "roles": list(s.roles)} for s in self.staff],
+            "subscribers": [
+                {"contract": s.contract, "status": s.status, "tariff": s.tariff}
+                for s in self.subscribers
+            ],
             "tariffs": self.tariffs,
             "addons": self.addons,
         }
@@ -175,8 +188,15 @@ def demo_fill(*, password: str | None = None) -> DemoResult:
     with transaction.atomic():
         kinds, tariffs, addons = demo_catalogue_load()
         staff = demo_staff_ensure(password=password)
-        manager = get_user_model().objects.get(username=LEADS_MANAGER)
+        users = get_user_model().objects
+        manager = users.get(username=LEADS_MANAGER)
         leads_created = demo_leads_ensure(tariffs=tariffs, manager=manager)
+        subscribers = demo_subscribers_ensure(
+            tariffs=tariffs,
+            manager=manager,
+            cashier=users.get(username=PAYMENTS_CASHIER),
+            password=password,
+        )
     demo_phones = [normalize_phone(spec["phone"]) for spec in LEADS]
     return DemoResult(
         service_kinds=len(kinds),
@@ -185,4 +205,5 @@ def demo_fill(*, password: str | None = None) -> DemoResult:
         staff=staff,
         leads=Lead.objects.filter(phone__in=demo_phones).count(),
         leads_created=leads_created,
+        subscribers=subscribers,
     )

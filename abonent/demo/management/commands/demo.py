@@ -11,18 +11,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from abonent.core.money import format_money
 from abonent.demo.people_data import DEFAULT_PASSWORD
 from abonent.demo.services import DemoResult, demo_fill
 
 STAFF_URL = "http://127.0.0.1:8000/staff/"
+CABINET_URL = "http://127.0.0.1:8000/cabinet/login/"
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with a demo provider: service kinds, tariffs, add-ons, one staff "
-        "login per role (admin, manager, cashier, support) and a few connection requests. "
+        "login per role (admin, manager, cashier, support), a few connection requests and "
+        "subscribers in every account status with some months of payments and fees. "
         "Idempotent: running it again gives the same data. "
-        f"--password X sets X on every demo staff login; without it new logins get "
+        f"--password X sets X on every demo staff login and subscriber; without it new ones get "
         f"'{DEFAULT_PASSWORD}' and existing ones keep their password. "
         "Runs only when ABONENT_DEMO=1 or with --force."
     )
@@ -31,13 +34,14 @@ class Command(BaseCommand):
         """Options: --password, --json, --force."""
         parser.add_argument(
             "--password",
-            help="password for every demo staff login (default: keep existing passwords, "
-            f"'{DEFAULT_PASSWORD}' for new logins)",
+            help="password for every demo staff login and subscriber cabinet (default: keep "
+            f"existing passwords, '{DEFAULT_PASSWORD}' for new ones)",
         )
         parser.add_argument(
             "--json",
             action="store_true",
-            help='print only JSON: {"staff": [{"username", "roles"}], "tariffs": N, "addons": N}',
+            help='print only JSON: {"staff": [{"username", "roles"}], "subscribers": '
+            '[{"contract", "status", "tariff"}], "tariffs": N, "addons": N} (no passwords)',
         )
         parser.add_argument(
             "--force",
@@ -84,3 +88,14 @@ class Command(BaseCommand):
                 else "password: unchanged (set one with --password X)"
             )
             self.stdout.write(f"  {login.username:<{width}}  {roles:<20}  {secret}")
+        self.stdout.write(f"Subscriber cabinets at {CABINET_URL} (login: the contract number)")
+        for sub in result.subscribers:
+            secret = (
+                f"password: {sub.password}"
+                if sub.password is not None
+                else "password: unchanged (set one with --password X)"
+            )
+            self.stdout.write(
+                f"  {sub.contract:<10}  {sub.status:<9}  {sub.tariff:<17}  "
+                f"{format_money(sub.balance_kop, 'ru'):>10}  {secret}  {sub.holder_name}"
+            )
