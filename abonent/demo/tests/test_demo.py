@@ -10,17 +10,25 @@ import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
+from django.db.models import Sum
+from django.test import Client, override_settings
+from django.utils import timezone
 
+from abonent.accounts.models import Account, AccountStatus, ApiToken
+from abonent.accounts.services import account_change_password
+from abonent.billing.models import EntryKind, LedgerEntry
 from abonent.catalogue.models import Addon, BuildingType, ServiceCategory, ServiceKind, Tariff
 from abonent.catalogue.selectors import tariff_public_list
 from abonent.core.access import user_roles
 from abonent.core.models import AuditEntry
 from abonent.demo.catalogue_data import ADDONS, TARIFFS
-from abonent.demo.people_data import DEFAULT_PASSWORD, LEADS, STAFF
+from abonent.demo.people_data import DEFAULT_PASSWORD, LEADS, STAFF, SUBSCRIBERS
+from abonent.demo.services import demo_catalogue_load
+from abonent.demo.subscribers import demo_money_plan
 from abonent.leads.models import Lead, LeadNote, LeadStatus
 from abonent.leads.services import lead_transition
 
@@ -43,6 +51,8 @@ def _counts() -> dict[str, int]:
         "leads": Lead.objects.count(),
         "notes": LeadNote.objects.count(),
         "audit": AuditEntry.objects.count(),
+        "accounts": Account.objects.count(),
+        "ledger": LedgerEntry.objects.count(),
     }
 
 
@@ -151,7 +161,7 @@ def test_human_output_lists_the_logins() -> None:
 def test_json_output() -> None:
     out = _demo(json=True, password="pw-not-in-json")
     data = json.loads(out)
-    assert set(data) == {"staff", "tariffs", "addons"}
+    assert set(data) == {"staff", "subscribers", "tariffs", "addons"}
     assert data["tariffs"] == Tariff.objects.count()
     assert data["addons"] == Addon.objects.count()
     assert [s["username"] for s in data["staff"]] == [s["username"] for s in STAFF]
@@ -224,3 +234,207 @@ def test_cli_refusal_is_one_line_and_exit_1(tmp_path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "ABONENT_DEMO" in lines[0]
     assert not (tmp_path / "abonent.sqlite3").exists()
+
+
+# --- subscribers -----------------------------------------------------------------------------
+
+
+def _accounts() -> list[tuple]:
+    return list(
+        Account.objects.order_by("legacy_contract").values_list(
+            "legacy_contract", "contract", "status", "tariff__slug", "balance_kop", "password"
+        )
+    )
+
+
+def _demo_accounts() -> dict[str, Account]:
+    keys = [spec["key"] for spec in SUBSCRIBERS]
+    return {
+        a.legacy_contract: a
+        for a in Account.objects.select_related("tariff").filter(legacy_contract__in=keys)
+    }
+
+
+def _token(contract: str, password: str):
+    return Client().post(
+        "/api/v1/auth/token",
+        {"contract": contract, "password": password},
+        content_type="application/json",
+    )
+
+
+def test_subscribers_in_every_status() -> None:
+    _demo(password="x")
+    accounts = _demo_accounts()
+    assert len(accounts) == len(SUBSCRIBERS)
+    assert {a.status for a in accounts.values()} == {
+        AccountStatus.NEW,
+        AccountStatus.ACTIVE,
+        AccountStatus.BLOCKED,
+        AccountStatus.SUSPENDED,
+    }
+    active = [a for a in accounts.values() if a.status == AccountStatus.ACTIVE]
+    assert {a.tariff.fee_period for a in active} == {"month", "day"}
+    assert any(a.tariff.kind.category == ServiceCategory.INTERNET for a in active)
+    assert any(a.building_type == BuildingType.HOUSE for a in active)
+    assert any(a.email for a in accounts.values())
+    new = [a for a in accounts.values() if a.status == AccountStatus.NEW]
+    assert {a.balance_kop for a in new} == {0, 20_000}
+    for spec in SUBSCRIBERS:
+        account = accounts[spec["key"]]
+        assert account.status == spec["expect"]
+        assert account.tariff.slug == spec["tariff"]
+        assert account.phone.startswith("+7") and len(account.phone) == 12
+        assert "Сергиев" in account.address
+        assert not account.must_change_password
+        assert account.created_by.username == "manager"
+
+
+def test_money_matches_the_status() -> None:
+    _demo(password="x")
+    deposit = settings.ABONENT_CONNECTION_DEPOSIT_KOP
+    for account in _demo_accounts().values():
+        fee = account.tariff.fee_kop
+        if account.status == AccountStatus.NEW:
+            assert 0 <= account.balance_kop < deposit
+            assert not account.ledger.filter(kind=EntryKind.FEE).exists()
+        elif account.status == AccountStatus.BLOCKED:
+            assert 0 <= account.balance_kop < fee
+        elif account.status == AccountStatus.ACTIVE:
+            assert account.balance_kop >= 0
+            assert account.ledger.filter(kind=EntryKind.PAYMENT).count() >= 2
+            assert account.ledger.filter(kind=EntryKind.FEE).count() >= 3
+        for entry in account.ledger.all():
+            assert entry.reason
+            assert (entry.amount_kop > 0) == (entry.kind == EntryKind.PAYMENT)
+
+
+def test_history_spans_months() -> None:
+    _demo(password="x")
+    for account in _demo_accounts().values():
+        if account.tariff.fee_period == "month" and account.status == AccountStatus.ACTIVE:
+            times = list(account.ledger.values_list("created_at", flat=True))
+            assert max(times) - min(times) >= dt.timedelta(days=45)
+            assert max(times) <= timezone.now()
+            assert account.service_start <= timezone.localdate(min(times))
+
+
+def test_balances_equal_ledger_sums() -> None:
+    _demo(password="x")
+    for account in Account.objects.all():
+        total = account.ledger.aggregate(s=Sum("amount_kop"))["s"] or 0
+        assert account.balance_kop == total, account.legacy_contract
+        running = 0
+        for entry in account.ledger.order_by("created_at", "id"):
+            running += entry.amount_kop
+            assert entry.balance_after_kop == running
+
+
+def test_rerun_keeps_subscribers_and_posts_nothing() -> None:
+    _demo(password="x")
+    accounts = _accounts()
+    ledger = LedgerEntry.objects.count()
+    assert ledger > 0
+    _demo(password="x")
+    _demo()
+    assert _accounts() == accounts
+    assert LedgerEntry.objects.count() == ledger
+
+
+def test_subscriber_logs_in_with_the_given_password() -> None:
+    _demo(password="subscriber-pw")
+    for account in _demo_accounts().values():
+        response = _token(account.contract, "subscriber-pw")
+        assert response.status_code == 200, response.content
+        token = response.json()["token"]
+        me = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+        assert (me["contract"], me["status"]) == (account.contract, account.status)
+        assert me["balance_kop"] == account.balance_kop
+        assert me["must_change_password"] is False
+
+
+def test_subscriber_logs_in_to_the_cabinet(client) -> None:
+    _demo(password="subscriber-pw")
+    account = _demo_accounts()["DEMO-3"]
+    response = client.post(
+        "/cabinet/login/", {"contract": account.contract, "password": "subscriber-pw"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"], follow=True)
+    assert page.status_code == 200
+    assert account.contract in page.content.decode()
+
+
+def test_subscriber_passwords_kept_without_the_option() -> None:
+    first = _demo()
+    account = _demo_accounts()["DEMO-3"]
+    assert _token(account.contract, DEFAULT_PASSWORD).status_code == 200
+    account_change_password(
+        account_id=account.pk,
+        current_password=DEFAULT_PASSWORD,
+        new_password="my-own-secret-77",
+        new_password2="my-own-secret-77",
+    )
+    second = _demo()
+    assert DEFAULT_PASSWORD in first and "unchanged" in second
+    assert _token(account.contract, "my-own-secret-77").status_code == 200
+    token = _token(account.contract, "my-own-secret-77").json()["token"]
+    _demo(password="set-by-demo")
+    assert _token(account.contract, "set-by-demo").status_code == 200
+    assert _token(account.contract, "my-own-secret-77").status_code == 401
+    # a new password ends the tokens issued with the old one
+    assert not ApiToken.objects.filter(prefix=token[3:11], revoked_at__isnull=True).exists()
+
+
+def test_the_connected_request_became_a_contract() -> None:
+    _demo(password="x")
+    spec = next(s for s in SUBSCRIBERS if s.get("from_lead"))
+    account = _demo_accounts()[spec["key"]]
+    assert account.lead is not None
+    assert account.lead.status == LeadStatus.CONNECTED
+    assert account.lead.phone == account.phone
+
+
+def test_human_output_lists_the_subscribers() -> None:
+    out = _demo(password="pw-456")
+    assert "/cabinet/login/" in out
+    for account in _demo_accounts().values():
+        line = next(line for line in out.splitlines() if account.contract in line)
+        assert account.status in line and account.tariff.slug in line and "pw-456" in line
+
+
+def test_json_lists_the_subscribers() -> None:
+    data = json.loads(_demo(json=True, password="pw-not-in-json"))
+    by_key = _demo_accounts()
+    assert [s["contract"] for s in data["subscribers"]] == [
+        by_key[spec["key"]].contract for spec in SUBSCRIBERS
+    ]
+    for item, spec in zip(data["subscribers"], SUBSCRIBERS, strict=True):
+        assert set(item) == {"contract", "status", "tariff"}
+        assert (item["status"], item["tariff"]) == (spec["expect"], spec["tariff"])
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-11-25 15:00",
+        "2026-12-01 00:30",
+        "2026-12-01 12:00",
+        "2027-01-31 23:00",
+        "2027-03-01 09:00",
+        "2027-03-31 09:00",
+        "2028-02-29 18:00",
+    ],
+)
+def test_the_money_plan_leads_to_the_spec_status(now: str) -> None:
+    _kinds, tariffs, _addons = demo_catalogue_load()
+    moment = timezone.make_aware(dt.datetime.strptime(now, "%Y-%m-%d %H:%M"))  # noqa: DTZ007
+    for spec in SUBSCRIBERS:
+        postings, status = demo_money_plan(spec, tariff=tariffs[spec["tariff"]], now=moment)
+        assert status == spec["expect"], (now, spec["key"])
+        assert len({p.key for p in postings}) == len(postings)
+        assert all(p.when <= moment for p in postings)
+        balance = 0
+        for posting in postings:
+            balance += posting.amount_kop
+            assert balance >= 0
