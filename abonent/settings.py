@@ -251,3 +251,11 @@ ABONENT_FORCE_PASSWORD_CHANGE = env_bool("ABONENT_FORCE_PASSWORD_CHANGE", True)
 ABONENT_API_TOKEN_DAYS = env_int("ABONENT_API_TOKEN_DAYS", 30)
 # Where subscribers log in, as printed on the contract sheet.
 ABONENT_CABINET_URL = os.environ.get("ABONENT_CABINET_URL", "http://127.0.0.1:8000/cabinet/")
+
+# --- Billing ----------------------------------------------------------------------------------
+ABONENT_PAUSE_MIN_DAYS = env_int("ABONENT_PAUSE_MIN_DAYS", 7)
+ABONENT_PAUSE_MAX_DAYS = env_int("ABONENT_PAUSE_MAX_DAYS", 90)
+ABONENT_PROMISED_AMOUNT_KOP = env_int("ABONENT_PROMISED_AMOUNT_KOP", 50_000)
+ABONENT_PROMISED_DAYS = env_int("ABONENT_PROMISED_DAYS", 5)
+# "Nearly blocked": the balance lasts fewer days than this.
+ABONENT_LOW_BALANCE_DAYS = env_int("ABONENT_LOW_BALANCE_DAYS", 3)

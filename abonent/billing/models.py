@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import Account
@@ -171,3 +171,63 @@ class ChargeRun(models.Model):
 
     def __str__(self) -> str:
         return f"charge run {self.day} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class AccountPause(models.Model):
+    """A voluntary pause ("добровольная блокировка"): no fees accrue from ``starts_on`` until
+    the subscriber resumes (``resumed_on``) or ``ends_on`` passes. Days already paid for and
+    not used are refunded at the resume."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="pauses")
+    starts_on = models.DateField(_("paused from"))
+    ends_on = models.DateField(_("paused until"))
+    resumed_on = models.DateField(_("resumed on"), null=True, blank=True)
+    refund_kop = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(resumed_on__isnull=True), name="pause_open_once"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="pause_span"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pause of {self.account_id} {self.starts_on}..{self.ends_on}"
+
+
+class PromisedStatus(models.TextChoices):
+    """Where a promised payment stands."""
+
+    ACTIVE = "active", _("Active")
+    COVERED = "covered", _("Covered")
+    UNCOVERED = "uncovered", _("Expired uncovered")
+
+
+class PromisedPayment(models.Model):
+    """A temporary credit ("обещанный платёж") that expires by itself after some days."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="promises")
+    amount_kop = models.BigIntegerField(_("amount, kopecks"))
+    taken_on = models.DateField(_("taken on"))
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(max_length=12, choices=PromisedStatus.choices, default="active")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        verbose_name = _("promised payment")
+        verbose_name_plural = _("promised payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(status="active"), name="promise_active_once"
+            ),
+            models.CheckConstraint(condition=Q(amount_kop__gt=0), name="promise_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"promise {self.amount_kop} to {self.account_id} until {self.expires_on}"

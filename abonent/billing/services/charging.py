@@ -220,7 +220,13 @@ def charge_run(
     result = RunResult(day=day)
     run = ChargeRun.objects.create(day=day)
     result.run_id = run.pk
+    # Lazy imports: these modules use account_settle from this one.
+    from abonent.billing.services.pause import pauses_expire
+    from abonent.billing.services.promised import promised_expire
+
     result.tariff_changes = tariff_changes_apply(day=day)
+    result.notes.append(f"pauses ended: {pauses_expire(day=day)}")
+    result.notes.append(f"promised payments expired: {promised_expire(day=day)}")
     bounds = Account.objects.filter(status=AccountStatus.ACTIVE).values_list("id", flat=True)
     first = bounds.order_by("id").first()
     last = bounds.order_by("-id").first()
