@@ -25,7 +25,20 @@ PUBLIC_CABINET_PAGES = {"login", "logout", "forgot"}
 
 # URL parameter name → how to make an object of that kind belonging to the given account.
 # Later features register their objects here (ticket_id, message_id, card_id, payment_id, …).
-OTHER_OBJECTS: dict[str, Callable[[object], object]] = {}
+def _other_addon(account):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from abonent.billing.models import AccountAddon
+    from abonent.catalogue.tests.factories import AddonFactory
+
+    return AccountAddon.objects.create(
+        account=account, addon=AddonFactory(), started_on=dt.date(2026, 11, 1)
+    )
+
+
+OTHER_OBJECTS: dict[str, Callable[[object], object]] = {
+    "subscription_id": _other_addon,
+}
 
 
 def cabinet_patterns() -> Iterator[tuple[str, URLPattern]]:
