@@ -212,10 +212,12 @@ def charge_run(
     day: dt.date,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    at: dt.datetime | None = None,
 ) -> RunResult:
     """Charge everything due on ``day``: apply tariff changes, then each range of accounts.
 
-    Safe to run again, to run twice at once, and to kill and restart at any point.
+    Safe to run again, to run twice at once, and to kill and restart at any point. ``at`` is
+    the time written on the entries (default now; the demo backdates its history).
     """
     result = RunResult(day=day)
     run = ChargeRun.objects.create(day=day)
@@ -231,7 +233,7 @@ def charge_run(
     first = bounds.order_by("id").first()
     last = bounds.order_by("-id").first()
     if first is not None and last is not None:
-        now = timezone.now()
+        now = at or timezone.now()
         spans = range(first, last + 1, batch_size)
         for index, lo in enumerate(spans):
             for _attempt in range(5):
@@ -321,7 +323,9 @@ def models_q_open(day: dt.date):  # type: ignore[no-untyped-def]
     return Q(ends_on__isnull=True) | Q(ends_on__gte=day)
 
 
-def _post_charges(account: Account, charges: list[DueCharge]) -> None:
+def _post_charges(
+    account: Account, charges: list[DueCharge], at: dt.datetime | None = None
+) -> None:
     for charge in charges:
         account.balance_kop -= charge.amount_kop
         LedgerEntry.objects.create(
@@ -332,10 +336,11 @@ def _post_charges(account: Account, charges: list[DueCharge]) -> None:
             item=charge.item,
             period_start=charge.period_start,
             period_end=charge.period_end,
+            created_at=at or timezone.now(),
         )
 
 
-def account_settle(*, account: Account, day: dt.date) -> str | None:
+def account_settle(*, account: Account, day: dt.date, at: dt.datetime | None = None) -> str | None:
     """Bring a locked account up to date after its balance rose: a ``new`` account with the
     connection deposit becomes active, a ``blocked`` one that covers the rest of the current
     period is unblocked; either pays that rest at once. Returns the new status, or None.
@@ -353,7 +358,7 @@ def account_settle(*, account: Account, day: dt.date) -> str | None:
     total = sum(c.amount_kop for c in charges)
     if account.balance_kop + account.credit_limit_kop < total:
         return None
-    _post_charges(account, charges)
+    _post_charges(account, charges, at)
     account.status = AccountStatus.ACTIVE
     account.save(update_fields=["balance_kop", "status", "updated_at"])
     return AccountStatus.ACTIVE

@@ -25,6 +25,7 @@ def ledger_post(
     actor: Any = None,
     settle: bool = True,
     day: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Append one entry and move the cached balance with it, in one transaction.
 
@@ -33,6 +34,7 @@ def ledger_post(
     (a positive amount) settles the account in the same transaction: a ``new`` account with
     the deposit, or a ``blocked`` one that covers the rest of the period, becomes active and
     pays that period at once (``settle=False`` skips it, for imports and demo history).
+    ``at`` backdates the entry (imports and the demo's history only).
     """
     if not isinstance(amount_kop, int) or isinstance(amount_kop, bool):
         raise TypeError("amount_kop must be int kopecks")
@@ -59,10 +61,11 @@ def ledger_post(
                 reason=reason[:255],
                 key=key,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                **({"created_at": at} if at is not None else {}),
             )
             if amount_kop > 0 and settle:
                 # Money arrived: a new account may start, a blocked one resume, at once.
-                account_settle(account=account, day=day or billing_today())
+                account_settle(account=account, day=day or billing_today(), at=at)
             return entry
     except IntegrityError:
         if key is None:
