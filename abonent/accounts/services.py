@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.contract import contract_clean, contract_generate, contract_is_valid
@@ -135,7 +136,7 @@ def account_create(
                 lead_id=lead.pk,
                 actor=actor,
                 to_status=LeadStatus.CONNECTED,
-                note=f"contract {account.contract}",
+                note=gettext("Contract %(contract)s signed.") % {"contract": account.contract},
             )
         audit_record(
             actor=actor,
