@@ -62,54 +62,59 @@ class RunResult:
 # --- the run ---------------------------------------------------------------------------------
 
 _DUE_TABLE = "abonent_charge_due"
+_TOTAL_TABLE = "abonent_charge_total"
 
 
-def _ensure_due_table(cursor) -> None:  # type: ignore[no-untyped-def]
+def _ensure_work_tables(cursor) -> None:  # type: ignore[no-untyped-def]
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_DUE_TABLE} ("  # noqa: S608
         " account_id bigint NOT NULL, item varchar(32) NOT NULL, kind varchar(20) NOT NULL,"
         " period_start date NOT NULL, period_end date NOT NULL, amount bigint NOT NULL)"
     )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_TOTAL_TABLE} ("  # noqa: S608
+        " account_id bigint PRIMARY KEY, total bigint NOT NULL, payable boolean NOT NULL)"
+    )
 
 
-def _due_sql() -> str:
-    """Fees due on the day for active accounts in an id range that have no charge yet."""
-    return f"""
-        INSERT INTO {_DUE_TABLE} (account_id, item, kind, period_start, period_end, amount)
-        SELECT d.account_id, d.item, d.kind, d.period_start, d.period_end, d.amount
-        FROM (
-            SELECT a.id AS account_id, 'tariff' AS item, 'fee' AS kind,
-                   %(day)s AS period_start,
-                   CASE WHEN t.fee_period = 'month' THEN %(month_end)s ELSE %(day)s END
-                       AS period_end,
-                   t.fee_kop AS amount
-            FROM accounts_account a JOIN catalogue_tariff t ON t.id = a.tariff_id
-            WHERE a.id >= %(lo)s AND a.id < %(hi)s AND a.status = 'active'
-              AND t.fee_kop > 0
-              AND (t.fee_period = 'day' OR (t.fee_period = 'month' AND %(first)s))
-            UNION ALL
-            SELECT a.id, 'addon:' || s.addon_id, 'addon_fee', %(day)s,
-                   CASE WHEN ad.period = 'month' THEN %(month_end)s ELSE %(day)s END,
-                   ad.fee_kop
-            FROM accounts_account a
-                 JOIN billing_accountaddon s ON s.account_id = a.id
-                 JOIN catalogue_addon ad ON ad.id = s.addon_id
-            WHERE a.id >= %(lo)s AND a.id < %(hi)s AND a.status = 'active'
-              AND ad.fee_kop > 0 AND s.started_on <= %(day)s
-              AND (s.ends_on IS NULL OR s.ends_on >= %(day)s)
-              AND (ad.period = 'day' OR (ad.period = 'month' AND %(first)s))
-        ) d
-        WHERE NOT EXISTS (
-            SELECT 1 FROM billing_ledgerentry e
-            WHERE e.account_id = d.account_id AND e.item = d.item
-              AND e.period_start <= %(day)s AND e.period_end >= %(day)s
-        )
-    """  # noqa: S608
+# The latest charge of an item starting on or before the day is the only one that can cover
+# it (charges of one item never overlap): one index seek on charge_once per due fee.
+_DUE_SQL = f"""
+    INSERT INTO {_DUE_TABLE} (account_id, item, kind, period_start, period_end, amount)
+    SELECT d.account_id, d.item, d.kind, d.period_start, d.period_end, d.amount
+    FROM (
+        SELECT a.id AS account_id, 'tariff' AS item, 'fee' AS kind,
+               %(day)s AS period_start,
+               CASE WHEN t.fee_period = 'month' THEN %(month_end)s ELSE %(day)s END
+                   AS period_end,
+               t.fee_kop AS amount
+        FROM accounts_account a JOIN catalogue_tariff t ON t.id = a.tariff_id
+        WHERE a.id >= %(lo)s AND a.id < %(hi)s AND a.status = 'active'
+          AND t.fee_kop > 0
+          AND (t.fee_period = 'day' OR (t.fee_period = 'month' AND %(first)s))
+        UNION ALL
+        SELECT a.id, 'addon:' || s.addon_id, 'addon_fee', %(day)s,
+               CASE WHEN ad.period = 'month' THEN %(month_end)s ELSE %(day)s END,
+               ad.fee_kop
+        FROM accounts_account a
+             JOIN billing_accountaddon s ON s.account_id = a.id
+             JOIN catalogue_addon ad ON ad.id = s.addon_id
+        WHERE a.id >= %(lo)s AND a.id < %(hi)s AND a.status = 'active'
+          AND ad.fee_kop > 0 AND s.started_on <= %(day)s
+          AND (s.ends_on IS NULL OR s.ends_on >= %(day)s)
+          AND (ad.period = 'day' OR (ad.period = 'month' AND %(first)s))
+    ) d
+    WHERE COALESCE((
+        SELECT e.period_end FROM billing_ledgerentry e
+        WHERE e.account_id = d.account_id AND e.item = d.item AND e.period_start <= %(day)s
+        ORDER BY e.period_start DESC LIMIT 1), %(before)s) < %(day)s
+"""  # noqa: S608
 
-
-_PAYABLE = f"""
-    a.balance_kop + a.credit_limit_kop >= (
-        SELECT SUM(x.amount) FROM {_DUE_TABLE} x WHERE x.account_id = a.id)
+_TOTALS_SQL = f"""
+    INSERT INTO {_TOTAL_TABLE} (account_id, total, payable)
+    SELECT d.account_id, d.total, a.balance_kop + a.credit_limit_kop >= d.total
+    FROM (SELECT account_id, SUM(amount) AS total FROM {_DUE_TABLE} GROUP BY account_id) d
+         JOIN accounts_account a ON a.id = d.account_id
 """  # noqa: S608
 
 _INSERT_CHARGES = f"""
@@ -120,30 +125,29 @@ _INSERT_CHARGES = f"""
            a.balance_kop - SUM(d.amount) OVER (
                PARTITION BY d.account_id ORDER BY d.item ROWS UNBOUNDED PRECEDING),
            '', d.item, d.period_start, d.period_end, %(now)s
-    FROM {_DUE_TABLE} d JOIN accounts_account a ON a.id = d.account_id
-    WHERE {_PAYABLE}
+    FROM {_DUE_TABLE} d
+         JOIN {_TOTAL_TABLE} t ON t.account_id = d.account_id
+         JOIN accounts_account a ON a.id = d.account_id
+    WHERE t.payable
     ORDER BY d.account_id, d.item
     ON CONFLICT DO NOTHING
 """  # noqa: S608
 
 _COUNT_PAYABLE = f"""
     SELECT COUNT(*), COUNT(DISTINCT d.account_id), COALESCE(SUM(d.amount), 0)
-    FROM {_DUE_TABLE} d JOIN accounts_account a ON a.id = d.account_id WHERE {_PAYABLE}
+    FROM {_DUE_TABLE} d JOIN {_TOTAL_TABLE} t ON t.account_id = d.account_id WHERE t.payable
 """  # noqa: S608
 
 _BLOCK = f"""
     UPDATE accounts_account SET status = 'blocked', updated_at = %(now)s
-    WHERE id IN (SELECT account_id FROM {_DUE_TABLE})
-      AND balance_kop + credit_limit_kop < (
-          SELECT SUM(x.amount) FROM {_DUE_TABLE} x WHERE x.account_id = accounts_account.id)
+    FROM {_TOTAL_TABLE} t
+    WHERE t.account_id = accounts_account.id AND NOT t.payable
 """  # noqa: S608
 
 _DEBIT = f"""
-    UPDATE accounts_account SET
-        balance_kop = balance_kop - (
-            SELECT SUM(x.amount) FROM {_DUE_TABLE} x WHERE x.account_id = accounts_account.id),
-        updated_at = %(now)s
-    WHERE id IN (SELECT account_id FROM {_DUE_TABLE}) AND status = 'active'
+    UPDATE accounts_account SET balance_kop = balance_kop - t.total, updated_at = %(now)s
+    FROM {_TOTAL_TABLE} t
+    WHERE t.account_id = accounts_account.id AND t.payable
 """  # noqa: S608
 
 
@@ -160,6 +164,7 @@ def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[
         "lo": lo,
         "hi": hi,
         "now": now,
+        "before": day - dt.timedelta(days=1),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -168,9 +173,11 @@ def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[
                 "SELECT id FROM accounts_account WHERE id >= %s AND id < %s ORDER BY id FOR UPDATE",
                 [lo, hi],
             )
-        _ensure_due_table(cursor)
+        _ensure_work_tables(cursor)
         cursor.execute(f"DELETE FROM {_DUE_TABLE}")  # noqa: S608
-        cursor.execute(_due_sql(), params)
+        cursor.execute(f"DELETE FROM {_TOTAL_TABLE}")  # noqa: S608
+        cursor.execute(_DUE_SQL, params)
+        cursor.execute(_TOTALS_SQL)
         cursor.execute(_COUNT_PAYABLE)
         expected, accounts, total = cursor.fetchone()
         if expected:
@@ -181,7 +188,6 @@ def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[
         blocked = cursor.rowcount
         if expected:
             cursor.execute(_DEBIT, params)
-        cursor.execute(f"DELETE FROM {_DUE_TABLE}")  # noqa: S608
     return expected, accounts, int(total), blocked
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -39,11 +40,13 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be positive")
         day = first
         while day <= last:
+            started = time.perf_counter()
             result = charge_run(day=day, batch_size=options["batch_size"], progress=print_progress)
+            elapsed = time.perf_counter() - started
             self.stdout.write(
                 f"{day}: charged {result.charged_accounts} accounts "
                 f"({result.charges} charges, {format_money(result.total_kop, 'en')}), "
                 f"blocked {result.blocked_accounts}, tariff changes applied "
-                f"{result.tariff_changes}"
+                f"{result.tariff_changes}, in {elapsed:.2f} s"
             )
             day += dt.timedelta(days=1)
