@@ -118,7 +118,7 @@ def build_data(n: int) -> dict[str, int]:
                 credit_limit_kop, password, must_change_password, auth_epoch, language,
                 created_at, updated_at)
             SELECT {contract}, '', 'Абонент ' || i, 'Сергиев Посад, д. ' || i, 'apartment',
-                   '+7916' || {contract}, '', 'active', {tariff_of}, '2026-01-01',
+                   '+791' || {contract}, '', 'active', {tariff_of}, '2026-01-01',
                    CASE WHEN i %% 10 = 7 THEN 1500 ELSE 250000 END,
                    CASE WHEN i %% 50 = 0 THEN 10000 ELSE 0 END, '!', false, 0, 'ru', {now}, {now}
             FROM {series}
