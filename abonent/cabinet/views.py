@@ -21,9 +21,14 @@ from abonent.accounts.auth import (
     cabinet_logout,
 )
 from abonent.accounts.contract import contract_display
+from abonent.accounts.models import AccountStatus
 from abonent.accounts.services import account_authenticate, account_change_password
 from abonent.accounts.texts import fee_period_short, status_explanation
+from abonent.billing.periods import billing_today
+from abonent.billing.selectors import account_addons, account_forecast
+from abonent.billing.services.tariff_change import tariff_change_open
 from abonent.cabinet.forms import LoginForm, PasswordForm
+from abonent.cabinet.reads import pause_open, promise_active
 from abonent.core.clientip import client_ip
 from abonent.core.errors import ApplicationError, RateLimited
 
@@ -118,8 +123,11 @@ def password_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @account_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    """The dashboard: holder, contract, status in plain words, tariff, balance."""
+    """The dashboard: holder, contract, status in plain words, tariff, balance, the next
+    charge and how long the balance lasts, the open tariff change, connected add-ons."""
     account = request.account  # type: ignore[attr-defined]
+    today = billing_today()
+    forecast = account_forecast(account=account, today=today)
     return render(
         request,
         "cabinet/home.html",
@@ -128,5 +136,15 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "contract_display": contract_display(account.contract),
             "status_text": status_explanation(account),
             "per": fee_period_short(account.tariff.fee_period),
+            "forecast": forecast,
+            "low_balance": forecast.days_left is not None
+            and forecast.days_left < settings.ABONENT_LOW_BALANCE_DAYS,
+            "change": tariff_change_open(account_id=account.pk),
+            "addons": account_addons(account_id=account.pk, today=today),
+            "pause": pause_open(account_id=account.pk)
+            if account.status == AccountStatus.SUSPENDED
+            else None,
+            "promise": promise_active(account_id=account.pk),
+            "section": "home",
         },
     )
