@@ -8,6 +8,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from abonent.accounts.api import auth_router, me_router
+from abonent.billing.api import router as billing_router
 from abonent.catalogue.api import router as catalogue_router
 from abonent.core.api_errors import api_errors_register
 from abonent.leads.api import router as leads_router
@@ -24,3 +25,4 @@ api.add_router("/catalogue/", catalogue_router)
 api.add_router("/leads", leads_router)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/me", billing_router)
