@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abonent.accounts.models import Account
 
@@ -14,13 +15,16 @@ from abonent.accounts.models import Account
 class EntryKind(models.TextChoices):
     """What moved the money."""
 
-    PAYMENT = "payment", _("Payment")
-    FEE = "fee", _("Tariff fee")
-    ADDON_FEE = "addon_fee", _("Add-on fee")
-    REFUND = "refund", _("Refund")
-    CORRECTION = "correction", _("Correction")
-    PROMISED_PAYMENT = "promised_payment", _("Promised payment")
-    PROMISED_EXPIRY = "promised_expiry", _("Promised payment expired")
+    PAYMENT = "payment", pgettext_lazy("ledger entry kind", "Payment")
+    FEE = "fee", pgettext_lazy("ledger entry kind", "Tariff fee")
+    ADDON_FEE = "addon_fee", pgettext_lazy("ledger entry kind", "Add-on fee")
+    REFUND = "refund", pgettext_lazy("ledger entry kind", "Refund")
+    CORRECTION = "correction", pgettext_lazy("ledger entry kind", "Correction")
+    PROMISED_PAYMENT = "promised_payment", pgettext_lazy("ledger entry kind", "Promised payment")
+    PROMISED_EXPIRY = (
+        "promised_expiry",
+        pgettext_lazy("ledger entry kind", "Promised payment expired"),
+    )
 
 
 class LedgerEntry(models.Model):

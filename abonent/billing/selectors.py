@@ -140,6 +140,6 @@ def account_addons(*, account_id: int, today: dt.date) -> list[AccountAddon]:
     return list(
         AccountAddon.objects.filter(account_id=account_id)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .select_related("addon")
+        .select_related("addon", "addon__kind")
         .order_by("started_on", "id")
     )

@@ -25,6 +25,7 @@ def addon_available(*, account: Any) -> list[Addon]:
 
     return list(
         Addon.objects.filter(is_public=True, is_archived=False)
+        .select_related("kind")
         .filter(Q(kind__isnull=True) | Q(kind_id=account.tariff.kind_id))
         .order_by("position", "fee_kop", "id")
     )

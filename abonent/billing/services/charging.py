@@ -32,7 +32,7 @@ from abonent.billing.models import (
     TariffChange,
     TariffChangeStatus,
 )
-from abonent.billing.periods import month_end, prorate
+from abonent.billing.periods import days_in_month, month_end, month_start, prorate
 from abonent.catalogue.models import AddonPeriod, FeePeriod
 
 BATCH_SIZE = 5000
@@ -79,6 +79,9 @@ def _ensure_work_tables(cursor) -> None:  # type: ignore[no-untyped-def]
 
 # The latest charge of an item starting on or before the day is the only one that can cover
 # it (charges of one item never overlap): one index seek on charge_once per due fee.
+# A monthly tariff is due on the 1st, and also from the day a change away from a daily tariff
+# made it the account's tariff in the middle of a month: the rest of that month, prorated
+# (``periods.prorate`` for day..month_end, which is the whole fee on the 1st).
 _DUE_SQL = f"""
     INSERT INTO {_DUE_TABLE} (account_id, item, kind, period_start, period_end, amount)
     SELECT d.account_id, d.item, d.kind, d.period_start, d.period_end, d.amount
@@ -87,11 +90,16 @@ _DUE_SQL = f"""
                %(day)s AS period_start,
                CASE WHEN t.fee_period = 'month' THEN %(month_end)s ELSE %(day)s END
                    AS period_end,
-               t.fee_kop AS amount
+               CASE WHEN t.fee_period = 'month'
+                    THEN t.fee_kop - t.fee_kop * %(days_before)s / %(month_days)s
+                    ELSE t.fee_kop END AS amount
         FROM accounts_account a JOIN catalogue_tariff t ON t.id = a.tariff_id
         WHERE a.id >= %(lo)s AND a.id < %(hi)s AND a.status = 'active'
           AND t.fee_kop > 0
-          AND (t.fee_period = 'day' OR (t.fee_period = 'month' AND %(first)s))
+          AND (t.fee_period = 'day' OR (t.fee_period = 'month' AND (%(first)s
+               OR a.id IN (SELECT c.account_id FROM billing_tariffchange c
+                           WHERE c.status = 'applied' AND c.effective_on > %(month_start)s
+                             AND c.effective_on <= %(day)s))))
         UNION ALL
         SELECT a.id, 'addon:' || s.addon_id, 'addon_fee', %(day)s,
                CASE WHEN ad.period = 'month' THEN %(month_end)s ELSE %(day)s END,
@@ -158,12 +166,16 @@ class ChargeConflict(Exception):
 def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[int, int, int, int]:
     """Charge one id range in one transaction. Returns (charges, accounts, total, blocked)."""
     params = {
+        # Raw SQL gets the datetime in the backend's own storage format (as the ORM writes it).
+        "now": connection.ops.adapt_datetimefield_value(now),
         "day": day,
         "month_end": month_end(day),
         "first": day.day == 1,
+        "month_start": month_start(day),
+        "days_before": day.day - 1,
+        "month_days": days_in_month(day),
         "lo": lo,
         "hi": hi,
-        "now": now,
         "before": day - dt.timedelta(days=1),
     }
     with transaction.atomic(), connection.cursor() as cursor:
@@ -205,7 +217,7 @@ def tariff_changes_apply(*, day: dt.date) -> int:
             WHERE id IN (SELECT account_id FROM billing_tariffchange
                          WHERE status = 'pending' AND effective_on <= %(day)s)
             """,
-            {"day": day, "now": now},
+            {"day": day, "now": connection.ops.adapt_datetimefield_value(now)},
         )
         applied = TariffChange.objects.filter(
             status=TariffChangeStatus.PENDING, effective_on__lte=day
