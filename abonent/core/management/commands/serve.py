@@ -1,4 +1,10 @@
-"""``abonent serve``: the production web server (gunicorn) with static files via whitenoise."""
+"""``abonent serve``: the production web server (gunicorn) with static files via whitenoise.
+
+In the demo (``ABONENT_DEMO=1``) it also runs the daily charge in-process
+(``abonent.billing.scheduler``): missed days are charged before the server starts, then a
+thread of the main process charges each day at 00:05 Moscow time. ``--no-charge`` turns it off.
+Production schedules ``abonent charge`` with systemd or cron instead (``deploy/``).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,18 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve Abonent with gunicorn (or Django's development server with --dev)."
+    help = (
+        "Serve Abonent with gunicorn (or Django's development server with --dev). In the demo "
+        "(ABONENT_DEMO=1) it also charges the daily fees: missed days at start, then each day "
+        "at 00:05 (--no-charge turns it off); production runs `abonent charge` from a systemd "
+        "timer or cron (deploy/)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("ABONENT_BIND", "127.0.0.1:8000"))
@@ -23,17 +35,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="Skip collecting static files."
         )
+        parser.add_argument(
+            "--no-charge",
+            action="store_true",
+            help="In the demo, do not run the daily charge in this process.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        charging = getattr(settings, "DEMO", False) and not options["no_charge"]
         if options["dev"]:
+            # The autoreloader runs this command again in a child process that it restarts on
+            # every change (RUN_MAIN=true there); the charge belongs to the parent, once.
+            if charging and os.environ.get("RUN_MAIN") != "true":
+                self._start_charging()
             call_command("runserver", options["bind"], use_reloader=True)
             return
         try:
             from gunicorn.app.wsgiapp import run
         except ImportError as exc:  # pragma: no cover - gunicorn is a dependency
             raise CommandError("gunicorn is not installed") from exc
+        if charging:
+            # Here, in gunicorn's master before it forks workers: one scheduler in all.
+            self._start_charging()
         self.stdout.write(f"Abonent at http://{options['bind']}/  (Ctrl+C stops)")
         sys.argv = [
             "gunicorn",
@@ -50,3 +75,11 @@ class Command(BaseCommand):
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         run()
+
+    def _start_charging(self) -> None:
+        """Charge the missed days now (in the foreground, so the workers fork from a quiet
+        process), then leave a thread to charge each next day."""
+        from abonent.billing.scheduler import charge_scheduler_start, charge_tick
+
+        self.stdout.write("Demo: charging the daily fees (missed days first; --no-charge skips)")
+        charge_scheduler_start(first_run_at=charge_tick())
