@@ -93,9 +93,11 @@ LEADS: list[dict[str, Any]] = [
 
 # Subscribers, one or more in every account status. ``key`` is kept in the account's
 # ``legacy_contract`` and is what a re-run finds it by. A date is either ``days`` ago (an int) or
-# ``(months ago, day of month)``. ``payments`` are ``(date, kopecks, reason)``; the demo charges
-# the tariff's fees between them the way DESIGN.md's money rules say (see demo/subscribers.py).
-# ``expect`` is the status the money leads to, which the demo sets on the account.
+# ``(months ago, day of month)``. ``payments`` are ``(date, kopecks, reason)``; ``paused`` is
+# ``(date, days)`` of a voluntary pause. The billing engine lives through them day by day
+# (demo/subscribers.py): the charge run charges the fees and blocks, payments activate and
+# unblock. ``expect`` is the status that leads to today, whatever today's date (the tests check
+# it on awkward dates); nothing sets it on the account.
 SUBSCRIBERS: list[dict[str, Any]] = [
     {
         "key": "DEMO-1",
@@ -190,7 +192,7 @@ SUBSCRIBERS: list[dict[str, Any]] = [
             ((3, 14), 150_000, "Оплата через СБП, подключение"),
             ((2, 27), 150_000, "Оплата банковской картой"),
         ],
-        "paused": (1, 15),
+        "paused": ((1, 15), 60),
         "expect": "suspended",
     },
 ]

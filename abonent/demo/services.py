@@ -183,8 +183,9 @@ def demo_leads_ensure(*, tariffs: dict[str, Tariff], manager: Any) -> int:
     return created
 
 
-def demo_fill(*, password: str | None = None) -> DemoResult:
-    """Make (or bring back) the whole demo in one transaction."""
+def demo_fill(*, password: str | None = None, now: dt.datetime | None = None) -> DemoResult:
+    """Make (or bring back) the whole demo in one transaction; the subscribers' history runs
+    up to ``now`` (default: the present; tests pass other moments)."""
     with transaction.atomic():
         kinds, tariffs, addons = demo_catalogue_load()
         staff = demo_staff_ensure(password=password)
@@ -196,6 +197,7 @@ def demo_fill(*, password: str | None = None) -> DemoResult:
             manager=manager,
             cashier=users.get(username=PAYMENTS_CASHIER),
             password=password,
+            now=now,
         )
     demo_phones = [normalize_phone(spec["phone"]) for spec in LEADS]
     return DemoResult(

@@ -1,48 +1,60 @@
-"""Demo subscribers: accounts in every status, with a few months of plausible money history.
+"""Demo subscribers: accounts in every status, with a few months of money history made by the
+billing engine itself.
 
 An account is made by ``accounts.services.account_create`` (the demo manager signs it) and found
 again by its ``legacy_contract`` (the spec's ``DEMO-n`` key), so a re-run keeps the same
-accounts and contract numbers. Money moves only through ``billing.services.posting.ledger_post``
-with a natural key per payment and per charged period, so it is never posted twice and the
-balance always equals the ledger's sum.
+accounts and contract numbers and makes no history for them again.
 
-The history is planned here by a small replay of DESIGN.md's money rules (fees prepaid, the
-first month prorated, no fee and ``blocked`` when the balance does not cover it, the deposit
-turns ``new`` into ``active``, no fees while paused). It stands in for billing's charge run and
-status logic, which come in a later issue: the demo then sets the status itself and should
-switch to those services. Until then ``abonent charge`` would not know the demo's fees.
+The history of the accounts made by this run is lived through day by day, from the earliest
+contract to today, with the real services and backdated times (``at=``):
+
+- at 00:05 of the day, ``charge_run(day=...)`` charges what is due (its natural key
+  ``(account, item, period_start)`` keeps every charge unique, so a later ``abonent charge`` for
+  the same day charges nothing again) and blocks those who cannot pay;
+- during the day, the spec's payments go through ``ledger_post(..., day=..., at=...)`` with a
+  key each; money in settles the account (the deposit activates a ``new`` one and pays its
+  first, prorated, period; enough money unblocks a ``blocked`` one);
+- a voluntary pause is taken with ``account_pause(today=...)``.
+
+Today is charged too, so the statuses ``abonent demo`` prints are today's (on the 1st, a
+subscriber who cannot pay the month is blocked now, not when ``abonent serve`` catches up); a
+later ``abonent charge`` for today is a re-run that charges nothing.
+
+Statuses are therefore what the money rules make of the spec's payments; the spec's ``expect``
+only states what that should be (the tests check it on awkward dates too). Nothing here sets a
+status or touches a ledger row.
+
+The charge run charges every active account in the database, not only the demo's: the demo
+runs only in a demo database (``abonent demo`` refuses otherwise).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import inspect
+import zlib
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
 
-from abonent.accounts.models import Account, AccountStatus, ApiToken
+from abonent.accounts.models import Account, ApiToken
 from abonent.accounts.services import account_create
-from abonent.billing.models import EntryKind, LedgerEntry
+from abonent.billing.models import EntryKind
+from abonent.billing.services.charging import charge_run
+from abonent.billing.services.pause import account_pause
 from abonent.billing.services.posting import ledger_post
 from abonent.catalogue.models import Tariff
 from abonent.core.phone import normalize_phone
 from abonent.demo.people_data import DEFAULT_PASSWORD, OFFICE_CASH, SUBSCRIBERS
 from abonent.leads.models import Lead, LeadStatus
 
-# Billing's charge run (being written) makes ``ledger_post`` settle an account when money comes
-# in: start a ``new`` one, charge the rest of the period. The demo replays its own history, so it
-# asks ``ledger_post`` not to when it can. Once the charge run has landed, the demo should make
-# its fees through it (they would then carry the charge's natural key) and drop this.
-_NO_SETTLE: dict[str, Any] = (
-    {"settle": False} if "settle" in inspect.signature(ledger_post).parameters else {}
-)
-
-MONTHS = "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
+CHARGE_TIME = dt.time(0, 5)  # the daily charge, as the deploy/ timer and `abonent serve` run it
+SIGN_TIME = dt.time(10, 0)  # contracts are signed in the office in the morning
 
 
 @dataclass
@@ -59,14 +71,16 @@ class SubscriberLogin:
 
 
 @dataclass
-class Posting:
-    """One planned ledger entry."""
+class DemoPayment:
+    """One payment of a demo subscriber's history."""
 
-    when: dt.datetime
-    kind: str
+    account_id: int
+    day: dt.date
+    at: dt.datetime
     amount_kop: int
     reason: str
     key: str
+    by_cashier: bool
 
 
 def demo_date(when: int | tuple[int, int], *, today: dt.date) -> dt.date:
@@ -80,105 +94,15 @@ def demo_date(when: int | tuple[int, int], *, today: dt.date) -> dt.date:
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+def _local(day: dt.date, time: dt.time) -> dt.datetime:
+    """``day`` at ``time`` in the provider's time zone (fees follow its calendar)."""
+    return dt.datetime.combine(day, time, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def _days_in_month(day: dt.date) -> int:
-    return calendar.monthrange(day.year, day.month)[1]
-
-
-def _period_fee(tariff: Tariff, day: dt.date, *, key: str) -> Posting:
-    """The fee for the period that ``day`` falls in, prorated from ``day`` for a month."""
-    if tariff.fee_period == "day":
-        return Posting(
-            when=_at(day, 0, 5),
-            kind=EntryKind.FEE,
-            amount_kop=-tariff.fee_kop,
-            reason=f"Абонентская плата за {day:%d.%m.%Y}, тариф «{tariff.name}»",
-            key=f"demo:{key}:fee:{day.isoformat()}",
-        )
-    days = _days_in_month(day)
-    left = days - day.day + 1
-    reason = f"Абонентская плата за {MONTHS[day.month - 1]} {day.year}, тариф «{tariff.name}»"
-    if left < days:
-        reason += f" (с {day:%d.%m}, {left} из {days} дн.)"
-    return Posting(
-        when=_at(day, 0, 5),
-        kind=EntryKind.FEE,
-        amount_kop=-(tariff.fee_kop * left // days),
-        reason=reason,
-        key=f"demo:{key}:fee:{day.isoformat()}",
-    )
-
-
-def demo_money_plan(
-    spec: dict[str, Any], *, tariff: Tariff, now: dt.datetime
-) -> tuple[list[Posting], str]:
-    """The entries a subscriber's payments lead to under the money rules, and the status.
-
-    Events later than ``now`` are left out.
-    """
-    today = timezone.localdate(now)
-    key = spec["key"]
-    deposit = settings.ABONENT_CONNECTION_DEPOSIT_KOP
-    events: list[tuple[dt.datetime, int, str, Any]] = []
-    for when, amount_kop, reason in spec["payments"]:
-        day = demo_date(when, today=today)
-        events.append((_at(day, 12), 1, "payment", (day, amount_kop, reason)))
-    if spec.get("paused") is not None:
-        events.append((_at(demo_date(spec["paused"], today=today), 10), 0, "pause", None))
-    start = demo_date(spec["start"], today=today)
-    day = start + dt.timedelta(days=1)
-    while day <= today:
-        if tariff.fee_period == "day" or day.day == 1:
-            events.append((_at(day, 0, 5), 0, "period", day))
-        day += dt.timedelta(days=1)
-    events.sort(key=lambda event: (event[0], event[1]))
-
-    postings: list[Posting] = []
-    status = AccountStatus.NEW
-    balance = 0
-
-    def charge(fee: Posting, when: dt.datetime) -> None:
-        nonlocal balance
-        fee.when = when
-        postings.append(fee)
-        balance += fee.amount_kop
-
-    for when, _order, what, data in events:
-        if when > now:
-            continue
-        if what == "payment":
-            day, amount_kop, reason = data
-            postings.append(
-                Posting(
-                    when=when,
-                    kind=EntryKind.PAYMENT,
-                    amount_kop=amount_kop,
-                    reason=reason,
-                    key=f"demo:{key}:payment:{day.isoformat()}",
-                )
-            )
-            balance += amount_kop
-            fee = _period_fee(tariff, day, key=key)
-            opens = status == AccountStatus.NEW and balance >= deposit
-            unblocks = status == AccountStatus.BLOCKED and balance + fee.amount_kop >= 0
-            if opens or unblocks:
-                # the deposit opens access (or a payment lifts a block) and pays the rest of
-                # the current period at once
-                status = AccountStatus.ACTIVE
-                charge(fee, when + dt.timedelta(minutes=1))
-        elif what == "pause":
-            status = AccountStatus.SUSPENDED
-        elif status in (AccountStatus.ACTIVE, AccountStatus.BLOCKED):
-            fee = _period_fee(tariff, data, key=key)
-            if balance + fee.amount_kop >= 0:
-                status = AccountStatus.ACTIVE
-                charge(fee, when)
-            else:
-                status = AccountStatus.BLOCKED
-    return postings, status
+def _payment_time(key: str, day: dt.date) -> dt.time:
+    """A plausible time of day for a payment (11:00–19:59), the same on every run."""
+    spread = zlib.crc32(f"{key}:{day.isoformat()}".encode())
+    return dt.time(11 + spread % 9, spread // 9 % 60)
 
 
 def _lead_to_convert(spec: dict[str, Any]) -> int | None:
@@ -211,10 +135,9 @@ def _set_password(account: Account, raw: str, *, created: bool) -> None:
     account.save(update_fields=fields)
 
 
-def _create(spec: dict[str, Any], *, tariff: Tariff, manager: Any, cashier: Any) -> Account:
-    """Sign the contract, replay the money, set the status; dates are moved to the past."""
-    now = timezone.localtime()
-    start = demo_date(spec["start"], today=now.date())
+def _sign(spec: dict[str, Any], *, tariff: Tariff, manager: Any, today: dt.date) -> Account:
+    """Sign the contract on the spec's start day; the account starts ``new`` with 0 ₽."""
+    start = demo_date(spec["start"], today=today)
     account = account_create(
         actor=manager,
         holder_name=spec["holder_name"],
@@ -226,51 +149,103 @@ def _create(spec: dict[str, Any], *, tariff: Tariff, manager: Any, cashier: Any)
         service_start=start,
         lead_id=_lead_to_convert(spec),
     ).account
-    postings, _status = demo_money_plan(spec, tariff=tariff, now=now)
-    for posting in postings:
-        entry = ledger_post(
-            **_NO_SETTLE,
-            account_id=account.pk,
-            kind=posting.kind,
-            amount_kop=posting.amount_kop,
-            reason=posting.reason,
-            key=posting.key,
-            actor=cashier if posting.reason.startswith(OFFICE_CASH) else None,
-        )
-        if entry.account_id != account.pk:
-            raise RuntimeError(f"demo ledger key {posting.key} belongs to another account")
-        # Demo only: the entry is the one just posted, and only its time moves (to when it
-        # would have happened), so the history reads like months of service.
-        LedgerEntry.objects.filter(pk=entry.pk).update(created_at=posting.when)
-    # Billing's status logic comes in a later issue; until then the demo sets the status itself.
-    # The plan's status is the same (the tests check) but for the first minutes of a month,
-    # before that month's fee is due; the spec's keeps every status in the demo.
+    # The demo's key, and the signing moved to the start day (the account row only; money
+    # is backdated by the services themselves).
     Account.objects.filter(pk=account.pk).update(
-        status=spec["expect"], legacy_contract=spec["key"], created_at=_at(start, 10)
+        legacy_contract=spec["key"], created_at=_local(start, SIGN_TIME)
     )
-    account.refresh_from_db()
     return account
 
 
+def demo_history_live(
+    *, made: list[tuple[dict[str, Any], Account]], cashier: Any, now: dt.datetime
+) -> int:
+    """Live the history of the accounts just ``made`` through the billing services, day by day
+    from the earliest start to today (see the module's docstring). Returns the days charged."""
+    if not made:
+        return 0
+    today = timezone.localdate(now, ZoneInfo(settings.TIME_ZONE))
+    payments: dict[dt.date, list[DemoPayment]] = defaultdict(list)
+    pauses: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)
+    first = today
+    for spec, account in made:
+        first = min(first, demo_date(spec["start"], today=today))
+        for when, amount_kop, reason in spec["payments"]:
+            day = demo_date(when, today=today)
+            at = min(_local(day, _payment_time(spec["key"], day)), now)
+            payments[day].append(
+                DemoPayment(
+                    account_id=account.pk,
+                    day=day,
+                    at=at,
+                    amount_kop=amount_kop,
+                    reason=reason,
+                    # the account's id too: a subscriber made again gets payments of its own
+                    key=f"demo:{spec['key']}:{account.pk}:payment:{day.isoformat()}",
+                    by_cashier=reason.startswith(OFFICE_CASH),
+                )
+            )
+        if spec.get("paused") is not None:
+            when, days = spec["paused"]
+            pauses[demo_date(when, today=today)].append((account.pk, days))
+
+    day = first
+    while day <= today:
+        # In UTC: the charge run writes ``at`` with raw SQL, and SQLite compares the text.
+        charge_run(day=day, at=min(_local(day, CHARGE_TIME), now).astimezone(dt.UTC))
+        for payment in sorted(payments[day], key=lambda p: p.at):
+            ledger_post(
+                account_id=payment.account_id,
+                kind=EntryKind.PAYMENT,
+                amount_kop=payment.amount_kop,
+                reason=payment.reason,
+                key=payment.key,
+                actor=cashier if payment.by_cashier else None,
+                day=day,
+                at=payment.at,
+            )
+        for account_id, days in pauses[day]:
+            account_pause(account_id=account_id, days=days, today=day)
+        day += dt.timedelta(days=1)
+    return (today - first).days + 1
+
+
 def demo_subscribers_ensure(
-    *, tariffs: dict[str, Tariff], manager: Any, cashier: Any, password: str | None
+    *,
+    tariffs: dict[str, Tariff],
+    manager: Any,
+    cashier: Any,
+    password: str | None,
+    now: dt.datetime | None = None,
 ) -> list[SubscriberLogin]:
     """A subscriber in every account status, found again by its ``DEMO-n`` key.
 
-    An existing one is left as it is (its money and status may have moved since), except that
-    ``password`` is set on every one; without it a new account gets ``DEFAULT_PASSWORD`` and an
-    existing one keeps its password (``SubscriberLogin.password`` is then ``None``).
+    A missing one is signed and its history lived up to ``now`` (default: the present); an
+    existing one is left as it is (its money and status may have moved since), except that
+    ``password`` is set on every one; without it a new account gets ``DEFAULT_PASSWORD`` and
+    an existing one keeps its password (``SubscriberLogin.password`` is then ``None``).
     """
+    now = now or timezone.now()
+    today = timezone.localdate(now, ZoneInfo(settings.TIME_ZONE))
+    keys = [spec["key"] for spec in SUBSCRIBERS]
+    existing = set(
+        Account.objects.filter(legacy_contract__in=keys).values_list("legacy_contract", flat=True)
+    )
+    made = [
+        (spec, _sign(spec, tariff=tariffs[spec["tariff"]], manager=manager, today=today))
+        for spec in SUBSCRIBERS
+        if spec["key"] not in existing
+    ]
+    demo_history_live(made=made, cashier=cashier, now=now)
+
+    accounts = {
+        a.legacy_contract: a
+        for a in Account.objects.select_related("tariff").filter(legacy_contract__in=keys)
+    }
     logins: list[SubscriberLogin] = []
     for spec in SUBSCRIBERS:
-        account = (
-            Account.objects.select_related("tariff").filter(legacy_contract=spec["key"]).first()
-        )
-        created = account is None
-        if account is None:
-            account = _create(
-                spec, tariff=tariffs[spec["tariff"]], manager=manager, cashier=cashier
-            )
+        account = accounts[spec["key"]]
+        created = spec["key"] not in existing
         new_password = password
         if new_password is None and (created or not account.has_usable_password):
             new_password = DEFAULT_PASSWORD

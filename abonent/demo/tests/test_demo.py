@@ -20,15 +20,16 @@ from django.utils import timezone
 
 from abonent.accounts.models import Account, AccountStatus, ApiToken
 from abonent.accounts.services import account_change_password
-from abonent.billing.models import EntryKind, LedgerEntry
+from abonent.billing.models import ChargeRun, EntryKind, LedgerEntry
+from abonent.billing.periods import billing_today, month_end
+from abonent.billing.services.audit import ledger_audit
 from abonent.catalogue.models import Addon, BuildingType, ServiceCategory, ServiceKind, Tariff
 from abonent.catalogue.selectors import tariff_public_list
 from abonent.core.access import user_roles
 from abonent.core.models import AuditEntry
 from abonent.demo.catalogue_data import ADDONS, TARIFFS
 from abonent.demo.people_data import DEFAULT_PASSWORD, LEADS, STAFF, SUBSCRIBERS
-from abonent.demo.services import demo_catalogue_load
-from abonent.demo.subscribers import demo_money_plan
+from abonent.demo.services import demo_fill
 from abonent.leads.models import Lead, LeadNote, LeadStatus
 from abonent.leads.services import lead_transition
 
@@ -305,8 +306,71 @@ def test_money_matches_the_status() -> None:
             assert account.ledger.filter(kind=EntryKind.PAYMENT).count() >= 2
             assert account.ledger.filter(kind=EntryKind.FEE).count() >= 3
         for entry in account.ledger.all():
-            assert entry.reason
-            assert (entry.amount_kop > 0) == (entry.kind == EntryKind.PAYMENT)
+            assert entry.kind in (EntryKind.PAYMENT, EntryKind.FEE)
+            if entry.kind == EntryKind.PAYMENT:
+                assert entry.amount_kop > 0 and entry.reason and entry.key
+            else:
+                assert entry.amount_kop < 0
+
+
+def test_fees_are_the_charge_runs() -> None:
+    """Every fee carries the charge run's key (item, period), so `abonent charge` knows it."""
+    _demo(password="x")
+    for account in _demo_accounts().values():
+        fees = list(account.ledger.filter(kind=EntryKind.FEE).order_by("id"))
+        for number, fee in enumerate(fees):
+            assert fee.item == "tariff" and fee.key is None
+            assert fee.period_start and fee.period_end
+            if account.tariff.fee_period == "day":
+                assert fee.period_start == fee.period_end
+            else:
+                assert fee.period_end == month_end(fee.period_start)
+                if number:  # after the first (prorated) month, on the 1st
+                    assert fee.period_start.day == 1
+        starts = [fee.period_start for fee in fees]
+        assert len(set(starts)) == len(starts)
+
+
+def test_statuses_come_from_the_engine() -> None:
+    """The paused one has a pause; the blocked one was blocked by a charge it could not pay."""
+    _demo(password="x")
+    accounts = _demo_accounts()
+    paused = next(a for a in accounts.values() if a.status == AccountStatus.SUSPENDED)
+    pause = paused.pauses.get()
+    assert pause.resumed_on is None and pause.starts_on <= billing_today() <= pause.ends_on
+    blocked = next(a for a in accounts.values() if a.status == AccountStatus.BLOCKED)
+    assert blocked.ledger.filter(kind=EntryKind.FEE).exists()
+    assert ChargeRun.objects.filter(day=billing_today()).exists()
+
+
+def test_history_in_time_order() -> None:
+    """Entries are made in the order of their (backdated) times: nothing is moved afterwards."""
+    _demo(password="x")
+    for account in _demo_accounts().values():
+        times = list(account.ledger.order_by("id").values_list("created_at", flat=True))
+        assert times == sorted(times), account.legacy_contract
+
+
+def test_audit_passes_and_charge_today_charges_nobody_twice() -> None:
+    _demo(password="x")
+    assert ledger_audit().ok, ledger_audit().problems
+    entries = LedgerEntry.objects.count()
+    balances = _accounts()
+    out = StringIO()
+    call_command("charge", stdout=out)
+    assert "charged 0 accounts" in out.getvalue()
+    assert LedgerEntry.objects.count() == entries
+    assert _accounts() == balances
+    # tomorrow: a daily account pays once, however often the run is repeated
+    tomorrow = (billing_today() + dt.timedelta(days=1)).isoformat()
+    call_command("charge", date=tomorrow, stdout=StringIO())
+    after = LedgerEntry.objects.count()
+    call_command("charge", date=tomorrow, stdout=StringIO())
+    assert LedgerEntry.objects.count() == after
+    daily = _demo_accounts()["DEMO-4"]
+    assert daily.ledger.filter(period_start=tomorrow).count() == 1
+    call_command("audit", stdout=StringIO())  # exits 1 on a problem
+    assert ledger_audit().ok, ledger_audit().problems
 
 
 def test_history_spans_months() -> None:
@@ -334,11 +398,23 @@ def test_rerun_keeps_subscribers_and_posts_nothing() -> None:
     _demo(password="x")
     accounts = _accounts()
     ledger = LedgerEntry.objects.count()
-    assert ledger > 0
+    runs = ChargeRun.objects.count()
+    assert ledger > 0 and runs > 0
     _demo(password="x")
     _demo()
     assert _accounts() == accounts
     assert LedgerEntry.objects.count() == ledger
+    assert ChargeRun.objects.count() == runs
+
+
+def test_a_missing_subscriber_is_made_again_without_charging_the_others_twice() -> None:
+    _demo(password="x")
+    before = {key: a.balance_kop for key, a in _demo_accounts().items()}
+    Account.objects.filter(legacy_contract="DEMO-4").update(legacy_contract="gone")
+    _demo(password="x")
+    after = {key: a.balance_kop for key, a in _demo_accounts().items()}
+    assert after == before
+    assert ledger_audit().ok, ledger_audit().problems
 
 
 def test_subscriber_logs_in_with_the_given_password() -> None:
@@ -418,7 +494,7 @@ def test_json_lists_the_subscribers() -> None:
     "now",
     [
         "2026-11-25 15:00",
-        "2026-12-01 00:30",
+        "2026-12-01 00:03",
         "2026-12-01 12:00",
         "2027-01-31 23:00",
         "2027-03-01 09:00",
@@ -426,15 +502,20 @@ def test_json_lists_the_subscribers() -> None:
         "2028-02-29 18:00",
     ],
 )
-def test_the_money_plan_leads_to_the_spec_status(now: str) -> None:
-    _kinds, tariffs, _addons = demo_catalogue_load()
+def test_the_engine_leads_to_the_spec_status_on_any_date(now: str) -> None:
     moment = timezone.make_aware(dt.datetime.strptime(now, "%Y-%m-%d %H:%M"))  # noqa: DTZ007
-    for spec in SUBSCRIBERS:
-        postings, status = demo_money_plan(spec, tariff=tariffs[spec["tariff"]], now=moment)
-        assert status == spec["expect"], (now, spec["key"])
-        assert len({p.key for p in postings}) == len(postings)
-        assert all(p.when <= moment for p in postings)
-        balance = 0
-        for posting in postings:
-            balance += posting.amount_kop
-            assert balance >= 0
+    result = demo_fill(password="x", now=moment)
+    accounts = _demo_accounts()
+    for spec, login in zip(SUBSCRIBERS, result.subscribers, strict=True):
+        assert login.status == spec["expect"], (now, spec["key"])
+        assert accounts[spec["key"]].status == spec["expect"], (now, spec["key"])
+    assert ledger_audit().ok, ledger_audit().problems
+    for entry in LedgerEntry.objects.all():
+        assert entry.balance_after_kop >= 0
+        assert entry.created_at <= moment
+    today = timezone.localdate(moment)
+    assert ChargeRun.objects.order_by("-day").first().day == today
+    # the day after, the charge run keeps the statuses but for daily fees running out
+    entries = LedgerEntry.objects.count()
+    call_command("charge", date=today.isoformat(), stdout=StringIO())
+    assert LedgerEntry.objects.count() == entries
