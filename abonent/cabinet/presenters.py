@@ -69,14 +69,16 @@ def ledger_description(entry: LedgerEntry, addon_names: dict[int, str]) -> str:
         if period:
             return _("Add-on “%(name)s” for %(period)s") % {"name": name, "period": period}
         return _("Add-on “%(name)s”") % {"name": name}
+    # The kind is shown beside the description (a column of its own in the CSV), so the
+    # description is the reason itself when there is one.
     if entry.kind == EntryKind.PAYMENT:
-        return _("Payment: %(reason)s") % {"reason": reason} if reason else _("Payment, thank you")
+        return reason or _("Payment, thank you")
     if entry.kind == EntryKind.REFUND:
         if reason.startswith("pause "):
             return _("Refund for the paused days %(span)s") % {"span": reason[6:]}
-        return _("Refund: %(reason)s") % {"reason": reason} if reason else _("Refund")
+        return reason or _("Refund")
     if entry.kind == EntryKind.CORRECTION:
-        return _("Correction: %(reason)s") % {"reason": reason} if reason else _("Correction")
+        return reason or _("Correction")
     if entry.kind == EntryKind.PROMISED_PAYMENT:
         return _("Promised payment credited")
     if entry.kind == EntryKind.PROMISED_EXPIRY:
