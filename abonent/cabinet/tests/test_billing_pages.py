@@ -424,7 +424,7 @@ def test_history_lists_entries_with_words_and_colours() -> None:
     assert "Абонентская плата за ноябрь 2026" in body
     assert "«Статический IP» за 20–30 ноября 2026" in body
     assert "Округление" in body and "Корректировка: Округление" not in body
-    assert 'class="num amount-in">+1' in body and "amount-out" in body
+    assert re.search(r'class="num ledger-amount amount-in">\+1', body) and "amount-out" in body
 
 
 def test_history_filters_by_kind_and_dates() -> None:
@@ -494,7 +494,14 @@ def test_csv_export_for_excel() -> None:
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines[0] == "Дата;Операция;Сумма, ₽;Баланс после, ₽;Описание"
     assert len(lines) == 1 + 4
-    assert "01.11.2026 10:00;" + ru("Payment") + ";1234,50;1234,50;" in lines[-1]
+    date, kind, amount, after, text = lines[-1].split(";")
+    assert (date, amount, after, text) == (
+        "01.11.2026 10:00",
+        "1234,50",
+        "1234,50",
+        ru("Payment, thank you"),
+    )
+    assert kind  # the kind's name, translated by the billing app
     assert any(";-10,00;1224,50;Округление" in line for line in lines)
     assert other.contract not in raw.decode("utf-8-sig")
     only = login(account).get("/cabinet/history.csv", {"kind": "correction"})
