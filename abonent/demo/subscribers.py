@@ -191,8 +191,7 @@ def demo_history_live(
 
     day = first
     while day <= today:
-        # In UTC: the charge run writes ``at`` with raw SQL, and SQLite compares the text.
-        charge_run(day=day, at=min(_local(day, CHARGE_TIME), now).astimezone(dt.UTC))
+        charge_run(day=day, at=min(_local(day, CHARGE_TIME), now))
         for payment in sorted(payments[day], key=lambda p: p.at):
             ledger_post(
                 account_id=payment.account_id,
