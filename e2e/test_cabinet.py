@@ -11,8 +11,15 @@ from abonent.accounts.tests.factories import ACCOUNT_PASSWORD, AccountFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_first_login_asks_for_own_password_then_shows_dashboard(page, live_server, shot) -> None:
-    account = AccountFactory(must_change_password=True, balance_kop=25_000, status="new")
+def test_first_login_asks_for_own_password_then_shows_dashboard(
+    page, live_server, shot, no_sideways_scroll
+) -> None:
+    account = AccountFactory(
+        must_change_password=True,
+        balance_kop=25_000,
+        status="new",
+        email="very.long.address.of.the.subscriber@example.com",
+    )
     page.goto(f"{live_server.url}/cabinet/")
     expect(page).to_have_url(f"{live_server.url}/cabinet/login/?next=%2Fcabinet%2F")
     page.get_by_label("Номер договора").fill(f"{account.contract[:4]} {account.contract[4:]}")
@@ -37,6 +44,7 @@ def test_first_login_asks_for_own_password_then_shows_dashboard(page, live_serve
     expect(page.get_by_test_id("balance")).to_contain_text("250,00")
     expect(page.get_by_text("Пополните счёт на 750")).to_be_visible()
     shot(page, "dashboard")
+    no_sideways_scroll(page)
 
 
 def test_five_wrong_passwords_lock_the_contract(page, live_server, shot) -> None:
