@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+DEMO_PASSWORD ?=
 
 .PHONY: install run test test-sqlite test-postgres test-e2e lint typecheck messages clean
 
@@ -17,7 +18,7 @@ install: $(BIN)/abonent
 ## Serve the whole system with demo data on the embedded SQLite database.
 run: install
 	ABONENT_DEMO=1 $(BIN)/abonent migrate --noinput
-	ABONENT_DEMO=1 $(BIN)/abonent demo
+	ABONENT_DEMO=1 $(BIN)/abonent demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 	ABONENT_DEMO=1 $(BIN)/abonent serve --bind $(HOST)
 
 ## The whole test suite: lint, SQLite, PostgreSQL, browser.
