@@ -109,7 +109,8 @@ def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = Non
 def addon_disconnect(
     *, account_id: int, subscription_id: Any, today: dt.date | None = None
 ) -> AccountAddon:
-    """Stop an add-on at the end of the period already paid (today for daily ones)."""
+    """Stop an add-on at the end of the period already paid (today for daily ones), or
+    before today when today is not paid for."""
     today = today or billing_today()
     with transaction.atomic():
         account = account_lock(account_id)
@@ -125,6 +126,12 @@ def addon_disconnect(
             .values_list("period_end", flat=True)
             .first()
         )
-        subscription.ends_on = max(paid_until or today, today)
+        if paid_until is not None and paid_until >= today:
+            subscription.ends_on = paid_until
+        else:
+            # Today is not paid for (the account is blocked or paused into a new period): the
+            # add-on ends before today, so the payment that resumes the account does not pay
+            # for the rest of a period it was disconnected in.
+            subscription.ends_on = max(today - dt.timedelta(days=1), subscription.started_on)
         subscription.save(update_fields=["ends_on"])
         return subscription
