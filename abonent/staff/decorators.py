@@ -15,9 +15,11 @@ from abonent.core.access import Role, role_required, roles_display, user_roles
 # What each section of the back office needs (any of the roles).
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "leads": (Role.MANAGER, Role.ADMIN),
-    # Subscribers' accounts: everyone looks them up; managers sign contracts, support prints
-    # new passwords (cashiers' money actions come later).
+    # Subscribers' accounts: everyone looks them up and reads the ledger; managers sign
+    # contracts, support prints new passwords, cashiers post corrections and refunds.
     "accounts": (Role.MANAGER, Role.CASHIER, Role.SUPPORT, Role.ADMIN),
+    "money": (Role.CASHIER, Role.ADMIN),
+    "tariff_changes": (Role.MANAGER, Role.ADMIN),
     "contracts": (Role.MANAGER, Role.ADMIN),
     "passwords": (Role.SUPPORT, Role.ADMIN),
     "catalogue": (Role.ADMIN,),

@@ -421,3 +421,68 @@ class ServiceKindForm(ServiceModelForm):
             "icon": _("The name of an icon of the site's design, for example wifi or tv."),
             "position": _("Smaller numbers come first."),
         }
+
+
+# --- Money and tariff changes ---------------------------------------------------------------------
+
+# What the cashier does → (ledger kind, sign of the amount in the ledger).
+CORRECTION_OPERATIONS: dict[str, tuple[str, int]] = {
+    "credit": ("correction", 1),
+    "debit": ("correction", -1),
+    "refund": ("refund", -1),
+}
+
+
+class CorrectionForm(OnceForm):
+    """A cashier's correction or refund. The amount is typed without a sign; the operation
+    gives it one (a refund always takes money off the balance). ``billing`` validates."""
+
+    operation = forms.ChoiceField(
+        label=_("What to do"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("credit", _("Correction: add to the balance")),
+            ("debit", _("Correction: take off the balance")),
+            ("refund", _("Refund: money paid back to the subscriber")),
+        ],
+        error_messages={"required": _("Choose a correction or a refund.")},
+    )
+    amount = RublesField(
+        label=_("Amount, ₽"),
+        error_messages={"required": _("Enter the amount.")},
+        widget=forms.TextInput(attrs={"placeholder": "500,00"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("Shown to the subscriber in their ledger and kept in the audit log."),
+        error_messages={"required": _("Give the reason.")},
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": "255"}),
+    )
+
+    def signed(self) -> tuple[str, int]:
+        """(ledger kind, signed kopecks) of valid input."""
+        kind, sign = CORRECTION_OPERATIONS[self.cleaned_data["operation"]]
+        return kind, sign * self.cleaned_data["amount"]
+
+
+class TariffDecisionForm(forms.Form):
+    """Approve or reject a tariff change (the pressed button); a rejection needs a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": _("Required to reject")}),
+    )
+
+
+class LedgerFilterForm(forms.Form):
+    """The full ledger's filter by kind."""
+
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds"))] + list(kinds)

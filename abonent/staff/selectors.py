@@ -1,5 +1,6 @@
 """Reads for the back office that no domain app offers: the whole catalogue (archived included),
-the audit log, the counts on the staff home page, and an account's recent ledger."""
+the audit log, the counts on the staff home page, an account's recent ledger, and the tariff
+changes waiting for approval."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from abonent.billing.models import LedgerEntry
+from abonent.billing.models import LedgerEntry, TariffChange, TariffChangeStatus
 from abonent.catalogue.models import Addon, ServiceKind, Tariff
 from abonent.core.errors import NotFound
 from abonent.core.models import AuditEntry
@@ -123,3 +124,18 @@ def ledger_recent(*, account_id: int, limit: int = 20) -> list[LedgerEntry]:
     return list(
         LedgerEntry.objects.filter(account_id=account_id).order_by("-created_at", "-id")[:limit]
     )
+
+
+def tariff_changes_awaiting() -> QuerySet[TariffChange]:
+    """Tariff changes waiting for staff approval, oldest request first, with the account and
+    both tariffs."""
+    return (
+        TariffChange.objects.filter(status=TariffChangeStatus.AWAITING_APPROVAL)
+        .select_related("account", "from_tariff__kind", "to_tariff__kind")
+        .order_by("requested_at", "id")
+    )
+
+
+def tariff_changes_awaiting_count() -> int:
+    """How many tariff changes wait for approval (the home page's number)."""
+    return TariffChange.objects.filter(status=TariffChangeStatus.AWAITING_APPROVAL).count()

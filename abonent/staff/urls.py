@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from abonent.staff import views, views_accounts, views_catalogue
+from abonent.staff import views, views_accounts, views_catalogue, views_money
 
 app_name = "staff"
 
@@ -21,6 +21,18 @@ urlpatterns = [
         "accounts/<int:account_id>/password/",
         views_accounts.account_password,
         name="account_password",
+    ),
+    path(
+        "accounts/<int:account_id>/correction/",
+        views_money.account_correction,
+        name="account_correction",
+    ),
+    path("accounts/<int:account_id>/ledger/", views_money.account_ledger, name="account_ledger"),
+    path("tariff-changes/", views_money.tariff_change_list, name="tariff_changes"),
+    path(
+        "tariff-changes/<int:change_id>/decide/",
+        views_money.tariff_change_decide_view,
+        name="tariff_change_decide",
     ),
     path("catalogue/tariffs/", views_catalogue.tariff_list, name="tariffs"),
     path("catalogue/tariffs/new/", views_catalogue.tariff_edit, name="tariff_new"),

@@ -126,10 +126,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_contracts": has_role(user, *SECTION_ROLES["contracts"]),
         "can_catalogue": has_role(user, *SECTION_ROLES["catalogue"]),
         "can_audit": has_role(user, *SECTION_ROLES["audit"]),
-        "later_roles": roles_display(
-            r for r in user_roles(user) if r in (Role.CASHIER, Role.SUPPORT)
-        ),
+        "can_money": has_role(user, *SECTION_ROLES["money"]),
+        "can_tariff_changes": has_role(user, *SECTION_ROLES["tariff_changes"]),
+        "later_roles": roles_display(r for r in user_roles(user) if r == Role.SUPPORT),
     }
+    if context["can_tariff_changes"]:
+        context["tariff_changes_awaiting"] = selectors.tariff_changes_awaiting_count()
     if context["can_leads"]:
         context["lead_counts"] = lead_status_counts()
     if context["can_accounts"]:

@@ -37,6 +37,9 @@ from abonent.accounts.selectors import (
     account_status_counts,
 )
 from abonent.accounts.services import Credentials, account_create, account_reset_password
+from abonent.billing.periods import billing_today
+from abonent.billing.selectors import account_forecast
+from abonent.billing.services.tariff_change import tariff_change_open
 from abonent.catalogue.models import BuildingType
 from abonent.core.access import has_role
 from abonent.core.errors import ApplicationError, NotFound
@@ -44,7 +47,13 @@ from abonent.leads.models import Lead, LeadStatus
 from abonent.leads.selectors import lead_get
 from abonent.staff import selectors
 from abonent.staff.decorators import SECTION_ROLES, staff_view
-from abonent.staff.forms import AccountSearchForm, ContractForm, OnceForm, apply_error
+from abonent.staff.forms import (
+    AccountSearchForm,
+    ContractForm,
+    CorrectionForm,
+    OnceForm,
+    apply_error,
+)
 from abonent.staff.views import paginate, query_without
 
 PAGE_SIZE = 50
@@ -82,6 +91,16 @@ def once_spend(request: HttpRequest, token: str, account_id: int) -> None:
     if token in tokens:
         tokens[token] = {**tokens[token], "account": account_id}
         request.session[ONCE_SESSION_KEY] = tokens
+
+
+def money_purpose(account_id: int) -> str:
+    """The one-time token purpose of an account's correction / refund form."""
+    return f"money:{account_id}"
+
+
+def correction_form_for(request: HttpRequest, account: Account) -> CorrectionForm:
+    """An empty correction / refund form with a fresh one-time token."""
+    return CorrectionForm(initial={"once": once_issue(request, money_purpose(account.pk))})
 
 
 def _already_done(request: HttpRequest, account_id: int) -> HttpResponse:
@@ -186,10 +205,12 @@ def _account_or_404(account_id: int) -> Account:
 @staff_view(*SECTION_ROLES["accounts"])
 @require_GET
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    """One account: the contract, status and money, the last ledger entries, and what this
-    staff member's roles may do with it."""
+    """One account: the contract, status and money, the next charge and an open tariff
+    change, the last ledger entries, and what this staff member's roles may do with it
+    (cashiers and admins: the correction / refund form)."""
     account = _account_or_404(account_id)
     user = request.user
+    can_post_money = has_role(user, *SECTION_ROLES["money"])
     return render(
         request,
         "staff/account.html",
@@ -197,8 +218,13 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "account": account,
             "ledger": selectors.ledger_recent(account_id=account.pk, limit=LEDGER_ROWS),
             "ledger_rows": LEDGER_ROWS,
+            "forecast": account_forecast(account=account, today=billing_today()),
+            "tariff_change": tariff_change_open(account_id=account.pk),
             "can_reset": has_role(user, *SECTION_ROLES["passwords"]),
             "can_see_lead": has_role(user, *SECTION_ROLES["leads"]),
+            "can_decide_changes": has_role(user, *SECTION_ROLES["tariff_changes"]),
+            "can_post_money": can_post_money,
+            "correction_form": correction_form_for(request, account) if can_post_money else None,
         },
     )
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from abonent.accounts.tests.factories import AccountFactory
+from abonent.billing.models import TariffChange, TariffChangeStatus
 from abonent.catalogue.tests.factories import AddonFactory, ServiceKindFactory, TariffFactory
 from abonent.leads.tests.factories import LeadFactory
 from abonent.staff.tests.factories import make_staff
@@ -16,6 +19,8 @@ ADMIN = {"admin"}
 ACCOUNTS = {"manager", "admin", "support", "cashier"}
 CONTRACTS = {"manager", "admin"}
 PASSWORDS = {"support", "admin"}
+MONEY = {"cashier", "admin"}
+TARIFF_CHANGES = {"manager", "admin"}
 
 # (url name, kwargs key, method, roles allowed)
 URLS = [
@@ -30,6 +35,11 @@ URLS = [
     ("staff:account_new", None, "post", CONTRACTS),
     ("staff:account_password", "account", "get", PASSWORDS),
     ("staff:account_password", "account", "post", PASSWORDS),
+    ("staff:account_correction", "account", "get", MONEY),
+    ("staff:account_correction", "account", "post", MONEY),
+    ("staff:account_ledger", "account", "get", ACCOUNTS),
+    ("staff:tariff_changes", None, "get", TARIFF_CHANGES),
+    ("staff:tariff_change_decide", "change", "post", TARIFF_CHANGES),
     ("staff:tariffs", None, "get", ADMIN),
     ("staff:tariff_new", None, "get", ADMIN),
     ("staff:tariff_edit", "tariff", "get", ADMIN),
@@ -50,12 +60,21 @@ ROLES = ["manager", "admin", "support", "cashier", "none"]
 def objects(db):
     kind = ServiceKindFactory()
     tariff = TariffFactory(kind=kind)
+    account = AccountFactory(tariff=tariff)
+    change = TariffChange.objects.create(
+        account=account,
+        from_tariff=tariff,
+        to_tariff=TariffFactory(kind=kind, needs_approval=True),
+        status=TariffChangeStatus.AWAITING_APPROVAL,
+        effective_on=dt.date(2026, 2, 1),
+    )
     return {
         "kind": {"kind_id": kind.pk},
         "tariff": {"tariff_id": tariff.pk},
         "addon": {"addon_id": AddonFactory(kind=kind).pk},
         "lead": {"lead_id": LeadFactory(tariff=tariff).pk},
-        "account": {"account_id": AccountFactory(tariff=tariff).pk},
+        "account": {"account_id": account.pk},
+        "change": {"change_id": change.pk},
     }
 
 

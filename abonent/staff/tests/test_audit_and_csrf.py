@@ -115,6 +115,8 @@ def test_login_with_the_csrf_token_works(manager):
         ("staff:kind_new", None, {"name": "x"}),
         ("staff:account_new", None, {"holder_name": "x"}),
         ("staff:account_password", "account", {}),
+        ("staff:account_correction", "account", {"operation": "credit", "confirm": "1"}),
+        ("staff:tariff_change_decide", "change", {"decision": "approve"}),
     ],
 )
 def test_every_form_needs_csrf(admin_user, name, key, data):
@@ -127,6 +129,7 @@ def test_every_form_needs_csrf(admin_user, name, key, data):
         "lead": {"lead_id": lead.pk},
         "tariff": {"tariff_id": tariff.pk},
         "account": {"account_id": account.pk},
+        "change": {"change_id": 1},
     }.get(key)
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
