@@ -140,14 +140,15 @@ def account_correction(request: HttpRequest, account_id: int) -> HttpResponse:
         )
     else:
         account.refresh_from_db(fields=["balance_kop", "status"])
+        text = (
+            _("Refund of %(amount)s posted. The balance is now %(balance)s.")
+            if kind == EntryKind.REFUND
+            else _("Correction of %(amount)s posted. The balance is now %(balance)s.")
+        )
         messages.success(
             request,
-            _("%(kind)s of %(amount)s posted. The balance is now %(balance)s.")
-            % {
-                "kind": EntryKind(kind).label,
-                "amount": format_money(amount_kop),
-                "balance": format_money(account.balance_kop),
-            },
+            text
+            % {"amount": format_money(amount_kop), "balance": format_money(account.balance_kop)},
         )
     return redirect("staff:account", account_id=account.pk)
 

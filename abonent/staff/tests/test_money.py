@@ -413,3 +413,21 @@ def test_the_queue_query_count(client, change, django_assert_num_queries):
     # session, user, roles, count, rows (account and both tariffs joined)
     with django_assert_num_queries(5):
         c.get(reverse("staff:tariff_changes"))
+
+
+@pytest.mark.django_db
+def test_the_new_pages_speak_russian(client, change):
+    c = signed_in(client, "admin", lang="ru")
+    account = change.account
+    html = c.get(reverse("staff:account", args=[account.pk])).content.decode()
+    assert "Корректировка / возврат" in html and "Следующее списание" in html
+    assert "Ждёт одобрения" in html and "Решить в очереди" in html
+    assert (
+        "Смена тарифов на согласовании" in c.get(reverse("staff:tariff_changes")).content.decode()
+    )
+    assert "Кто провёл" in c.get(ledger_url(account)).content.decode()
+    token = token_from(c.get(correction_url(account)).content.decode())
+    preview = c.post(correction_url(account), form_data(token, operation="refund"))
+    assert "Подтвердите операцию" in preview.content.decode()
+    done = c.post(correction_url(account), form_data(token, operation="refund", confirm="1"))
+    assert "Возврат -150,50" in c.get(done["Location"]).content.decode()
