@@ -191,6 +191,15 @@ def account_reset_password(*, account_id: int, actor: Any) -> Credentials:
             obj=account,
             after={"sessions_ended": True, "tokens_revoked": revoked},
         )
+        # The subscriber gets a security notice in the cabinet's mail. Messaging builds on
+        # accounts (messaging → accounts), so it is imported here, not at the top: no import
+        # cycle, and accounts does not otherwise know about mail. It is written in this same
+        # transaction rather than on commit: it is one row in our own database, and this way
+        # the notice exists exactly when the reset does (an e-mail copy, an outside system,
+        # will go through the outbox after commit).
+        from abonent.messaging.services import notify_password_reset
+
+        notify_password_reset(account=account, actor=actor)
         ratelimit_clear(scope="cabinet_login_contract", key=account.contract)
     return Credentials(account=account, password=password)
 
