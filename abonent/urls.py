@@ -11,6 +11,7 @@ urlpatterns = [
     # every answer under /api/v1/ is JSON, unknown paths and wrong methods included
     path("api/v1/", api_urls(api)),
     path("staff/", include("abonent.staff.urls")),
+    path("cabinet/mail/", include("abonent.messaging.urls")),
     path("cabinet/", include("abonent.cabinet.urls")),
     path("", include("abonent.leads.urls")),
     path("", include("abonent.catalogue.urls")),

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC_CABINET_PAGES = {"login", "logout", "forgot"}
 
+
 # URL parameter name → how to make an object of that kind belonging to the given account.
 # Later features register their objects here (ticket_id, message_id, card_id, payment_id, …).
 def _other_addon(account):  # type: ignore[no-untyped-def]
@@ -36,15 +37,27 @@ def _other_addon(account):  # type: ignore[no-untyped-def]
     )
 
 
+def _other_message(account):  # type: ignore[no-untyped-def]
+    from abonent.messaging.services import message_send_to_account
+
+    return message_send_to_account(
+        account_id=account.pk, subject="Только для Бориса", body="Личное", category="support"
+    )
+
+
 OTHER_OBJECTS: dict[str, Callable[[object], object]] = {
     "subscription_id": _other_addon,
+    "message_id": _other_message,
 }
 
 
 def cabinet_patterns() -> Iterator[tuple[str, URLPattern]]:
     resolver = get_resolver()
     for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver) and entry.namespace == "cabinet":
+        # the cabinet's own URLs, and other apps' pages included under /cabinet/ (mail, …)
+        if isinstance(entry, URLResolver) and (
+            entry.namespace == "cabinet" or str(entry.pattern).startswith("cabinet/")
+        ):
             prefix = str(entry.pattern)
             for pattern in entry.url_patterns:
                 assert isinstance(pattern, URLPattern)
@@ -80,7 +93,7 @@ def two_subscribers():
 
 def test_the_walk_finds_pages_and_endpoints() -> None:
     names = {p.name for _, p in cabinet_patterns()}
-    assert {"home", "login", "password"} <= names
+    assert {"home", "login", "password", "inbox", "message"} <= names
     assert ("get", "/api/v1/me") in set(api_operations())
 
 
