@@ -12,6 +12,7 @@ from abonent.billing.api import router as billing_router
 from abonent.catalogue.api import router as catalogue_router
 from abonent.core.api_errors import api_errors_register
 from abonent.leads.api import router as leads_router
+from abonent.messaging.api import router as messaging_router
 
 api = NinjaAPI(
     title="Abonent API",
@@ -26,3 +27,4 @@ api.add_router("/leads", leads_router)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/me", billing_router)
+api.add_router("/me", messaging_router)
