@@ -123,6 +123,7 @@ _TOTALS_SQL = f"""
     SELECT d.account_id, d.total, a.balance_kop + a.credit_limit_kop >= d.total
     FROM (SELECT account_id, SUM(amount) AS total FROM {_DUE_TABLE} GROUP BY account_id) d
          JOIN accounts_account a ON a.id = d.account_id
+    WHERE a.id >= %(lo)s AND a.id < %(hi)s
 """  # noqa: S608
 
 _INSERT_CHARGES = f"""
@@ -136,7 +137,7 @@ _INSERT_CHARGES = f"""
     FROM {_DUE_TABLE} d
          JOIN {_TOTAL_TABLE} t ON t.account_id = d.account_id
          JOIN accounts_account a ON a.id = d.account_id
-    WHERE t.payable
+    WHERE t.payable AND a.id >= %(lo)s AND a.id < %(hi)s
     ORDER BY d.account_id, d.item
     ON CONFLICT DO NOTHING
 """  # noqa: S608
@@ -150,12 +151,14 @@ _BLOCK = f"""
     UPDATE accounts_account SET status = 'blocked', updated_at = %(now)s
     FROM {_TOTAL_TABLE} t
     WHERE t.account_id = accounts_account.id AND NOT t.payable
+      AND accounts_account.id >= %(lo)s AND accounts_account.id < %(hi)s
 """  # noqa: S608
 
 _DEBIT = f"""
     UPDATE accounts_account SET balance_kop = balance_kop - t.total, updated_at = %(now)s
     FROM {_TOTAL_TABLE} t
     WHERE t.account_id = accounts_account.id AND t.payable
+      AND accounts_account.id >= %(lo)s AND accounts_account.id < %(hi)s
 """  # noqa: S608
 
 
@@ -189,7 +192,7 @@ def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[
         cursor.execute(f"DELETE FROM {_DUE_TABLE}")  # noqa: S608
         cursor.execute(f"DELETE FROM {_TOTAL_TABLE}")  # noqa: S608
         cursor.execute(_DUE_SQL, params)
-        cursor.execute(_TOTALS_SQL)
+        cursor.execute(_TOTALS_SQL, params)
         cursor.execute(_COUNT_PAYABLE)
         expected, accounts, total = cursor.fetchone()
         if expected:
