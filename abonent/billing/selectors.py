@@ -10,10 +10,10 @@ from django.db.models import Q, QuerySet
 
 from abonent.accounts.models import Account, AccountStatus
 from abonent.billing.models import (
-    OPEN_CHANGE_STATUSES,
     AccountAddon,
     LedgerEntry,
     TariffChange,
+    TariffChangeStatus,
 )
 from abonent.billing.periods import month_end, next_month_start, prorate
 from abonent.catalogue.models import AddonPeriod, FeePeriod, Tariff
@@ -41,10 +41,17 @@ class Forecast:
     needed_kop: int = 0  # what to top up to start or resume
 
 
-def _fees_on(day: dt.date, tariff: Tariff, addons: list[AccountAddon]) -> list[ForecastItem]:
+def _fees_on(
+    day: dt.date, tariff: Tariff, addons: list[AccountAddon], switched_on: dt.date | None = None
+) -> list[ForecastItem]:
+    """Fees the charge run takes on ``day``; a monthly tariff that became the account's tariff
+    in the middle of a month (``switched_on``) is due that day for the rest of the month."""
     items: list[ForecastItem] = []
-    if tariff.fee_kop and (tariff.fee_period == FeePeriod.DAY or day.day == 1):
-        items.append(ForecastItem(tariff.title, tariff.fee_kop))
+    if tariff.fee_kop:
+        if tariff.fee_period == FeePeriod.DAY or day.day == 1:
+            items.append(ForecastItem(tariff.title, tariff.fee_kop))
+        elif day == switched_on:
+            items.append(ForecastItem(tariff.title, prorate(tariff.fee_kop, day, month_end(day))))
     for sub in addons:
         addon = sub.addon
         if sub.ends_on is not None and sub.ends_on < day or sub.started_on > day:
@@ -64,18 +71,21 @@ def account_forecast(*, account: Account, today: dt.date) -> Forecast:
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
         .select_related("addon")
     )
+    # Only a change that will be applied counts; one awaiting approval may never be.
     change = (
-        TariffChange.objects.filter(account=account, status__in=OPEN_CHANGE_STATUSES)
+        TariffChange.objects.filter(account=account, status=TariffChangeStatus.PENDING)
         .select_related("to_tariff")
         .first()
     )
     if account.status in (AccountStatus.NEW, AccountStatus.BLOCKED):
-        tariff = account.tariff
-        due = 0
-        if tariff.fee_period == FeePeriod.MONTH:
-            due = prorate(tariff.fee_kop, today, month_end(today))
-        else:
-            due = tariff.fee_kop
+        # What starting or resuming costs today: the rest of the period of the tariff and of
+        # the add-ons, less what is already paid (the same computation settlement uses).
+        from abonent.billing.services.charging import account_due_now
+
+        due_now = account_due_now(account=account, day=today)
+        due = sum(d.amount_kop for d in due_now)
+        names = {"tariff": account.tariff.title}
+        names.update({f"addon:{s.addon_id}": s.addon.title for s in addons})
         floor = (
             settings.ABONENT_CONNECTION_DEPOSIT_KOP if account.status == AccountStatus.NEW else 0
         )
@@ -85,7 +95,7 @@ def account_forecast(*, account: Account, today: dt.date) -> Forecast:
         return Forecast(
             next_date=today,
             next_amount_kop=due,
-            items=[ForecastItem(tariff.title, due)],
+            items=[ForecastItem(names.get(d.item, d.item), d.amount_kop) for d in due_now],
             needed_kop=needed,
         )
     if account.status != AccountStatus.ACTIVE:
@@ -95,8 +105,9 @@ def account_forecast(*, account: Account, today: dt.date) -> Forecast:
     day = today
     for _ in range(HORIZON_DAYS):
         day += dt.timedelta(days=1)
-        tariff = change.to_tariff if change and change.effective_on <= day else account.tariff
-        items = _fees_on(day, tariff, addons)
+        switched = change is not None and change.effective_on <= day
+        tariff = change.to_tariff if switched else account.tariff
+        items = _fees_on(day, tariff, addons, change.effective_on if switched else None)
         if not items:
             continue
         total = sum(i.amount_kop for i in items)

@@ -267,3 +267,43 @@ class TestForecast:
         account = AccountFactory(status=AccountStatus.NEW)
         forecast = account_forecast(account=account, today=dt.date(2026, 11, 15))
         assert forecast.needed_kop == 100_000
+
+
+class TestForecastEdges:
+    def test_a_change_awaiting_approval_is_not_forecast(self) -> None:
+        account = active(100_000, fee=50_000)
+        giga = TariffFactory(kind=account.tariff.kind, fee_kop=90_000, needs_approval=True)
+        tariff_change_request(
+            account_id=account.pk, to_tariff_id=giga.pk, today=dt.date(2026, 11, 15)
+        )
+        forecast = account_forecast(account=account, today=dt.date(2026, 11, 15))
+        assert forecast.next_amount_kop == 50_000
+
+    def test_blocked_needs_the_tariff_and_the_addons(self) -> None:
+        account = active(100, fee=30_000)
+        addon = AddonFactory(fee_kop=6_000, period=AddonPeriod.MONTH, kind=account.tariff.kind)
+        AccountAddon.objects.create(account=account, addon=addon, started_on=NOV1)
+        charge_run(day=NOV1)
+        account.refresh_from_db()
+        assert account.status == AccountStatus.BLOCKED
+        forecast = account_forecast(account=account, today=dt.date(2026, 11, 16))
+        # 15 of 30 days of each fee.
+        assert forecast.needed_kop == 15_000 + 3_000 - 100
+        ledger_post(
+            account_id=account.pk,
+            kind=EntryKind.PAYMENT,
+            amount_kop=forecast.needed_kop,
+            day=dt.date(2026, 11, 16),
+        )
+        account.refresh_from_db()
+        assert account.status == AccountStatus.ACTIVE and account.balance_kop == 0
+
+    def test_daily_to_monthly_is_forecast_on_the_switch_day(self) -> None:
+        account = active(100_000, fee=2_000, period=FeePeriod.DAY)
+        monthly = TariffFactory(kind=account.tariff.kind, fee_kop=30_000)
+        tariff_change_request(
+            account_id=account.pk, to_tariff_id=monthly.pk, today=dt.date(2026, 11, 15)
+        )
+        forecast = account_forecast(account=account, today=dt.date(2026, 11, 15))
+        assert forecast.next_date == dt.date(2026, 11, 16)
+        assert forecast.next_amount_kop == 15 * 30_000 // 30
