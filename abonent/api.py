@@ -13,6 +13,8 @@ from abonent.catalogue.api import router as catalogue_router
 from abonent.core.api_errors import api_errors_register
 from abonent.leads.api import router as leads_router
 from abonent.messaging.api import router as messaging_router
+from abonent.payments.api import router as payments_router
+from abonent.support.api import router as support_router
 
 api = NinjaAPI(
     title="Abonent API",
@@ -28,3 +30,5 @@ api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/me", billing_router)
 api.add_router("/me", messaging_router)
+api.add_router("/me", payments_router)
+api.add_router("/me", support_router)

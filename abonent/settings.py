@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "abonent.billing",
     "abonent.messaging",
     "abonent.cabinet",
+    "abonent.payments",
+    "abonent.sandbox_acquirer",
+    "abonent.support",
     "abonent.staff",
     "abonent.demo",
 ]

@@ -11,7 +11,10 @@ urlpatterns = [
     # every answer under /api/v1/ is JSON, unknown paths and wrong methods included
     path("api/v1/", api_urls(api)),
     path("staff/", include("abonent.staff.urls")),
+    path("sandbox-acquirer/", include("abonent.sandbox_acquirer.urls")),
+    path("payments/", include("abonent.payments.urls")),
     path("cabinet/mail/", include("abonent.messaging.urls")),
+    path("cabinet/support/", include("abonent.support.urls")),
     path("cabinet/", include("abonent.cabinet.urls")),
     path("", include("abonent.leads.urls")),
     path("", include("abonent.catalogue.urls")),

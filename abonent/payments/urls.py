@@ -1,0 +1,3 @@
+"""URLs of payments."""
+
+urlpatterns: list = []

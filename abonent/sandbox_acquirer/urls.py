@@ -1,0 +1,3 @@
+"""URLs of sandbox_acquirer."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of support."""
+
+urlpatterns: list = []
