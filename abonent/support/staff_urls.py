@@ -1,0 +1,4 @@
+"""Back-office URLs of support tickets (under /staff/support/)."""
+
+app_name = "support_staff"
+urlpatterns: list = []
