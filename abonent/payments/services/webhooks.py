@@ -1,0 +1,150 @@
+"""Notifications from gateways: authenticate, record, re-read or compare, apply."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from django.utils import timezone
+
+from abonent.core.errors import ApplicationError
+from abonent.payments import conf
+from abonent.payments.gateways import gateway_get
+from abonent.payments.gateways.base import WebhookRejected
+from abonent.payments.models import EventOutcome, Payment, PaymentEvent
+from abonent.payments.services.payments import payment_apply_gateway_state
+from abonent.payments.services.refunds import refund_apply_gateway_state
+
+logger = logging.getLogger("abonent.payments.webhooks")
+
+MAX_LOGGED_BODY = 64 * 1024
+_STATUS = {
+    EventOutcome.APPLIED: HTTPStatus.OK,
+    EventOutcome.DUPLICATE: HTTPStatus.OK,
+    EventOutcome.IGNORED: HTTPStatus.OK,
+    EventOutcome.UNKNOWN: HTTPStatus.OK,  # not ours: retrying will not make it ours
+    EventOutcome.MISMATCH: HTTPStatus.UNPROCESSABLE_ENTITY,
+    EventOutcome.REJECTED: HTTPStatus.BAD_REQUEST,
+    EventOutcome.ERROR: HTTPStatus.SERVICE_UNAVAILABLE,  # the gateway retries
+}
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """What the endpoint answers: the HTTP status and the outcome recorded."""
+
+    status: int
+    outcome: str
+    event_id: int | None = None
+
+
+def _body_json(raw_body: bytes) -> dict[str, Any]:
+    if len(raw_body) > MAX_LOGGED_BODY:
+        return {"truncated": True, "size": len(raw_body)}
+    try:
+        data = json.loads(raw_body)
+    except ValueError:
+        return {"unreadable": raw_body[:512].decode("utf-8", "replace")}
+    return data if isinstance(data, dict) else {"value": data}
+
+
+def _client_ip(value: str) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def webhook_process(
+    *, gateway_name: str, headers: Mapping[str, str], raw_body: bytes, client_ip: str
+) -> WebhookResult:
+    """Handle one notification. A bad signature, a stale timestamp or an address not the
+    gateway's is answered 400 and changes nothing but the log. Then the event is recorded, the
+    payment found (by the gateway's id, or by our id in its metadata when the gateway's answer
+    to our create call was lost), its state re-read from the gateway (YooKassa) or taken from
+    the signed body (sandbox), and applied once: duplicates answer 200, an amount or currency
+    that differs from ours 422 (logged for staff, not credited)."""
+    if gateway_name not in conf.GATEWAYS or not conf.gateway_enabled(gateway_name):
+        return WebhookResult(HTTPStatus.NOT_FOUND, EventOutcome.REJECTED)
+    gateway = gateway_get(gateway_name)
+    ip = _client_ip(client_ip)
+    try:
+        event = gateway.verify_and_parse_webhook(
+            headers=headers, body=raw_body, client_ip=client_ip, now=timezone.now()
+        )
+    except WebhookRejected as exc:
+        logger.warning("%s notification refused from %s: %s", gateway_name, client_ip, exc)
+        record = PaymentEvent.objects.create(
+            gateway=gateway_name,
+            body=_body_json(raw_body),
+            signature_ok=False,
+            client_ip=ip,
+            outcome=EventOutcome.REJECTED,
+            detail=str(exc)[:255],
+        )
+        return WebhookResult(HTTPStatus.BAD_REQUEST, EventOutcome.REJECTED, record.pk)
+    record = PaymentEvent.objects.create(
+        gateway=gateway_name,
+        event_type=event.event[:64],
+        gateway_object_id=event.object_id[:64],
+        body=event.body if len(raw_body) <= MAX_LOGGED_BODY else _body_json(raw_body),
+        signature_ok=True,
+        client_ip=ip,
+    )
+    outcome, detail, payment = _apply(gateway_name=gateway_name, event=event, gateway=gateway)
+    PaymentEvent.objects.filter(pk=record.pk).update(
+        outcome=outcome, detail=detail[:255], payment=payment
+    )
+    return WebhookResult(_STATUS[EventOutcome(outcome)], outcome, record.pk)
+
+
+def _find_payment(
+    gateway_name: str, gateway_id: str, metadata: Mapping[str, Any]
+) -> Payment | None:
+    payment = Payment.objects.filter(gateway=gateway_name, gateway_payment_id=gateway_id).first()
+    if payment is not None:
+        return payment
+    ours = str(metadata.get("payment_id", ""))
+    if ours.isdigit():
+        # our create call may not have stored the gateway's id yet (or its answer was lost)
+        return Payment.objects.filter(
+            pk=int(ours), gateway=gateway_name, gateway_payment_id__isnull=True
+        ).first()
+    return None
+
+
+def _apply(*, gateway_name: str, event, gateway) -> tuple[str, str, Payment | None]:  # type: ignore[no-untyped-def]
+    if event.refund is not None:
+        refund = event.refund
+        if gateway.refetch_on_webhook:
+            try:
+                refund = gateway.get_refund(event.refund.id)
+            except ApplicationError as exc:
+                return EventOutcome.ERROR, f"could not re-read the refund: {exc.code}", None
+        outcome = refund_apply_gateway_state(gateway_name=gateway_name, gateway_refund=refund)
+        return outcome, "", None
+    assert event.payment is not None  # noqa: S101 - parse_notification gives one or the other
+    payment = _find_payment(gateway_name, event.payment.id, event.payment.metadata)
+    if payment is None:
+        logger.warning("%s notification for an unknown payment %s", gateway_name, event.object_id)
+        return EventOutcome.UNKNOWN, "no such payment", None
+    state = event.payment
+    if gateway.refetch_on_webhook:
+        try:
+            state = gateway.get_payment(event.payment.id)
+        except ApplicationError as exc:
+            return EventOutcome.ERROR, f"could not re-read the payment: {exc.code}", payment
+    result = payment_apply_gateway_state(payment=payment, gateway_payment=state)
+    detail = ""
+    if result.outcome == EventOutcome.MISMATCH:
+        detail = (
+            f"gateway {state.amount_kop} {state.currency}, "
+            f"ours {payment.amount_kop} {payment.currency}"
+        )
+    return result.outcome, detail, result.payment
