@@ -13,7 +13,7 @@ API = "/sandbox-acquirer/api/v3/"
 RETURN_URL = "http://shop.example/payments/return/42"
 
 
-def auth_header(shop_id: str = "100500", secret: str = "test_sandbox_secret_key") -> str:
+def auth_header(shop_id: str = "100500", secret: str = "test_sandbox_secret_key") -> str:  # noqa: S107
     return "Basic " + base64.b64encode(f"{shop_id}:{secret}".encode()).decode()
 
 
