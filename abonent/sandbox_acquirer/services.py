@@ -267,7 +267,11 @@ def payment_confirm_3ds(*, payment_id: str, code: str, now: dt.datetime | None =
     """Finish a 3-D Secure check: the test code passes, anything else fails the payment."""
     now = now or timezone.now()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("card").get(pk=payment_id)
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("card")
+            .get(pk=payment_id)
+        )
         if payment.status != PaymentStatus.PENDING or not payment.three_ds_pending:
             return payment
         if code.strip() == cards.THREE_DS_CODE:
