@@ -52,15 +52,15 @@ def sandbox_api_url() -> str:
 
 
 def sandbox_shop_id() -> str:
-    return str(_get("ABONENT_SANDBOX_SHOP_ID", "sandbox-shop"))
+    return str(_get("ABONENT_SANDBOX_SHOP_ID", "100500"))
 
 
 def sandbox_secret_key() -> str:
-    return str(_get("ABONENT_SANDBOX_SECRET_KEY", "sandbox-secret-key"))
+    return str(_get("ABONENT_SANDBOX_SECRET_KEY", "test_sandbox_secret_key"))
 
 
 def sandbox_webhook_secret() -> str:
-    return str(_get("ABONENT_SANDBOX_WEBHOOK_SECRET", "sandbox-webhook-secret"))
+    return str(_get("ABONENT_SANDBOX_WEBHOOK_SECRET", "test_sandbox_webhook_secret"))
 
 
 def webhook_tolerance_seconds() -> int:

@@ -64,7 +64,8 @@ class Card(models.Model):
     @property
     def title(self) -> str:
         """ "Visa •••• 1111"."""
-        return f"{self.brand or _('Card')} •••• {self.last4}".strip()
+        brand = self.brand or str(_("Card"))
+        return f"{brand} •••• {self.last4}"
 
     @property
     def expiry(self) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import Account, AccountStatus
@@ -200,8 +200,8 @@ def _notify_autopay_failed(payment: Payment) -> None:
     with translation.override(account.language or "ru"):
         message_send_to_account(
             account_id=account.pk,
-            subject=gettext_now("Autopay could not top up your balance"),
-            body=gettext_now(
+            subject=gettext("Autopay could not top up your balance"),
+            body=gettext(
                 "We tried to charge %(amount)s to your card and the payment did not go "
                 "through: %(reason)s Top up the balance in your personal account so that "
                 "access is not suspended."

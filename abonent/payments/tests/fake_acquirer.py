@@ -28,8 +28,13 @@ SETTINGS = {
     "ABONENT_SANDBOX_SECRET_KEY": SECRET_KEY,
     "ABONENT_SANDBOX_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
-VISA = {"first6": "411111", "last4": "1111", "expiry_month": "12", "expiry_year": "2030",
-        "card_type": "Visa"}  # fmt: skip
+VISA = {
+    "first6": "411111",
+    "last4": "1111",
+    "expiry_month": "12",
+    "expiry_year": "2030",
+    "card_type": "Visa",
+}
 
 
 @dataclass
@@ -99,13 +104,18 @@ class FakeAcquirer:
         if token:
             if token not in self.tokens:
                 return self._error(400, "invalid_request", "unknown method", "payment_method_id")
-            obj["payment_method"] = {"type": "bank_card", "id": token, "saved": True,
-                                     "card": self.tokens[token]}  # fmt: skip
+            obj["payment_method"] = {
+                "type": "bank_card",
+                "id": token,
+                "saved": True,
+                "card": self.tokens[token],
+            }
             if token in self.declined_tokens:
                 obj["status"] = "canceled"
                 obj["cancellation_details"] = {
-                    "party": "issuer", "reason": self.declined_tokens[token]
-                }  # fmt: skip
+                    "party": "issuer",
+                    "reason": self.declined_tokens[token],
+                }
             elif self.saved_card_status == "succeeded":
                 self._succeed(obj)
         else:
@@ -129,8 +139,13 @@ class FakeAcquirer:
         if payment is None or payment["status"] != "succeeded":
             return self._error(400, "invalid_request", "payment not refundable", "payment_id")
         rid = uuid.uuid4().hex
-        obj = {"id": rid, "status": "succeeded", "amount": body["amount"],
-               "payment_id": body["payment_id"], "created_at": "2026-11-25T12:00:00.000Z"}  # fmt: skip
+        obj = {
+            "id": rid,
+            "status": "succeeded",
+            "amount": body["amount"],
+            "payment_id": body["payment_id"],
+            "created_at": "2026-11-25T12:00:00.000Z",
+        }
         self.refunds[rid] = obj
         return obj
 
@@ -140,8 +155,12 @@ class FakeAcquirer:
         obj = self.payments[pid]
         token = "tok-" + uuid.uuid4().hex[:12]
         saved = bool(obj.pop("_save", False))
-        obj["payment_method"] = {"type": "bank_card", "id": token, "saved": saved,
-                                 "card": dict(card or VISA)}  # fmt: skip
+        obj["payment_method"] = {
+            "type": "bank_card",
+            "id": token,
+            "saved": saved,
+            "card": dict(card or VISA),
+        }
         if saved:
             self.tokens[token] = dict(card or VISA)
         self._succeed(obj)
@@ -162,7 +181,12 @@ class FakeAcquirer:
 
     # --- notifications ------------------------------------------------------------------------
     def notification(
-        self, event: str, obj: dict[str, Any], *, at: int | None = None, secret: str = WEBHOOK_SECRET
+        self,
+        event: str,
+        obj: dict[str, Any],
+        *,
+        at: int | None = None,
+        secret: str = WEBHOOK_SECRET,
     ) -> tuple[dict[str, str], bytes]:
         clean = {k: v for k, v in obj.items() if not k.startswith("_")}
         body = json.dumps({"type": "notification", "event": event, "object": clean}).encode()

@@ -77,8 +77,17 @@ def test_create_is_idempotent_by_key(acquirer, account) -> None:
     assert theirs.pk != first.pk  # keys are per account
 
 
-@pytest.mark.parametrize(("amount", "ok"), [(999, False), (1000, True), (10_000_000, True),
-                                            (10_000_001, False), (0, False), (-500, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("amount", "ok"),
+    [
+        (999, False),
+        (1000, True),
+        (10_000_000, True),
+        (10_000_001, False),
+        (0, False),
+        (-500, False),
+    ],
+)
 def test_limits(acquirer, account, amount, ok) -> None:
     if ok:
         assert payment_create(account_id=account.pk, amount_kop=amount, idempotency_key="x").pk
@@ -163,8 +172,11 @@ def test_out_of_order_events_never_undo_a_credit(acquirer, account) -> None:
     gid = payment.gateway_payment_id
     pending = dict(acquirer.payments[gid])
     succeeded = dict(acquirer.pay(gid))
-    canceled = {**succeeded, "status": "canceled",
-                "cancellation_details": {"party": "issuer", "reason": "general_decline"}}  # fmt: skip
+    canceled = {
+        **succeeded,
+        "status": "canceled",
+        "cancellation_details": {"party": "issuer", "reason": "general_decline"},
+    }
     assert deliver(acquirer, "payment.succeeded", succeeded).outcome == "applied"
     assert deliver(acquirer, "payment.canceled", canceled).status == 200
     assert deliver(acquirer, "payment.waiting_for_capture", pending).status == 200
@@ -251,8 +263,12 @@ def test_saved_card_then_one_click_and_a_blocked_account_comes_back(acquirer) ->
     deliver(acquirer, "payment.succeeded", acquirer.pay(first.gateway_payment_id))
     card = Card.objects.get(account=account)
     assert (card.brand, card.first6, card.last4, card.expiry_month, card.expiry_year) == (
-        "Visa", "411111", "1111", 12, 2030
-    )  # fmt: skip
+        "Visa",
+        "411111",
+        "1111",
+        12,
+        2030,
+    )
     assert card.is_default and card.title == "Visa •••• 1111"
     fee = account.tariff.fee_kop
     second = payment_create(
@@ -305,8 +321,13 @@ def _paid(acquirer, account, amount=100_000, key="p") -> Payment:
 def test_refund_retried_twice_refunds_once(acquirer, account, cashier) -> None:
     payment = _paid(acquirer, account)
     refunds = [
-        refund_create(payment_id=payment.pk, amount_kop=40_000, actor=cashier,
-                      idempotency_key="form-1", reason="Subscriber moved away")  # fmt: skip
+        refund_create(
+            payment_id=payment.pk,
+            amount_kop=40_000,
+            actor=cashier,
+            idempotency_key="form-1",
+            reason="Subscriber moved away",
+        )
         for _ in range(3)
     ]
     assert len({r.pk for r in refunds}) == 1 and refunds[0].status == "succeeded"
@@ -323,8 +344,13 @@ def test_refund_retried_twice_refunds_once(acquirer, account, cashier) -> None:
     assert deliver(acquirer, "refund.succeeded", obj).outcome == EventOutcome.DUPLICATE
     assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
     with pytest.raises(ApplicationError):
-        refund_create(payment_id=payment.pk, amount_kop=60_001, actor=cashier,
-                      idempotency_key="form-2", reason="Too much money")  # fmt: skip
+        refund_create(
+            payment_id=payment.pk,
+            amount_kop=60_001,
+            actor=cashier,
+            idempotency_key="form-2",
+            reason="Too much money",
+        )
 
 
 def test_refund_after_the_gateway_was_down_resumes_with_the_same_key(
@@ -333,10 +359,20 @@ def test_refund_after_the_gateway_was_down_resumes_with_the_same_key(
     payment = _paid(acquirer, account)
     acquirer.fail_next = ["timeout"]
     with pytest.raises(GatewayUnavailable):
-        refund_create(payment_id=payment.pk, amount_kop=100_000, actor=cashier,
-                      idempotency_key="k", reason="Double payment")  # fmt: skip
-    refund = refund_create(payment_id=payment.pk, amount_kop=100_000, actor=cashier,
-                           idempotency_key="k", reason="Double payment")  # fmt: skip
+        refund_create(
+            payment_id=payment.pk,
+            amount_kop=100_000,
+            actor=cashier,
+            idempotency_key="k",
+            reason="Double payment",
+        )
+    refund = refund_create(
+        payment_id=payment.pk,
+        amount_kop=100_000,
+        actor=cashier,
+        idempotency_key="k",
+        reason="Double payment",
+    )
     assert refund.status == "succeeded" and len(acquirer.refunds) == 1
     assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
 
@@ -344,6 +380,11 @@ def test_refund_after_the_gateway_was_down_resumes_with_the_same_key(
 def test_only_a_succeeded_payment_is_refunded(acquirer, account, cashier) -> None:
     payment = payment_create(account_id=account.pk, amount_kop=100_000, idempotency_key="q")
     with pytest.raises(ApplicationError):
-        refund_create(payment_id=payment.pk, amount_kop=100, actor=cashier,
-                      idempotency_key="k", reason="Not paid yet")  # fmt: skip
+        refund_create(
+            payment_id=payment.pk,
+            amount_kop=100,
+            actor=cashier,
+            idempotency_key="k",
+            reason="Not paid yet",
+        )
     assert Account.objects.get(pk=account.pk).balance_kop == 0
