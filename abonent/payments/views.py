@@ -1,0 +1,87 @@
+"""Pages and endpoints of payments outside the API: the gateways' notifications and the page
+the acquirer sends the subscriber back to."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from abonent.accounts.auth import account_required
+from abonent.core.clientip import client_ip
+from abonent.core.errors import NotFound
+from abonent.core.money import format_money
+from abonent.payments.models import Payment, PaymentStatus
+from abonent.payments.selectors import payment_get_for_account, payment_status_text
+from abonent.payments.services import payment_refresh, webhook_process
+
+REFRESH_SECONDS = 3
+
+
+@csrf_exempt
+@require_POST
+def webhook_view(request: HttpRequest, gateway: str) -> JsonResponse:
+    """``POST /payments/webhooks/<gateway>/``: 200 applied or duplicate, 400 not authentic or
+    stale, 422 amount or currency mismatch, 503 when the gateway could not be asked again."""
+    result = webhook_process(
+        gateway_name=gateway,
+        headers=dict(request.headers),
+        raw_body=request.body,
+        client_ip=client_ip(request),
+    )
+    return JsonResponse({"outcome": str(result.outcome)}, status=int(result.status))
+
+
+def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
+    try:
+        payment = payment_get_for_account(
+            account_id=request.account.pk,  # type: ignore[attr-defined]
+            payment_id=payment_id,
+        )
+    except NotFound:
+        raise Http404 from None
+    if payment.status == PaymentStatus.PENDING:
+        # the notification may be late: ask the gateway ourselves
+        payment = payment_refresh(payment_id=payment.pk)
+    return payment
+
+
+def _status_json(payment: Payment) -> dict[str, object]:
+    return {
+        "id": payment.pk,
+        "status": payment.status,
+        "status_label": str(payment.get_status_display()),
+        "status_text": payment_status_text(payment),
+        "final": payment.is_final,
+        "amount_kop": payment.amount_kop,
+        "amount": format_money(payment.amount_kop),
+    }
+
+
+@never_cache
+@require_GET
+@account_required
+def return_view(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """``GET /payments/return/<id>/``: our own record of the payment (never the query string),
+    refreshing itself every few seconds until it is final. Another account's payment is 404."""
+    payment = _own_payment(request, payment_id)
+    return render(
+        request,
+        "payments/return.html",
+        {
+            "account": request.account,  # type: ignore[attr-defined]
+            "payment": payment,
+            "status_text": payment_status_text(payment),
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+    )
+
+
+@never_cache
+@require_GET
+@account_required
+def status_view(request: HttpRequest, payment_id: int) -> JsonResponse:
+    """``GET /payments/return/<id>/status/``: the same as JSON, for a page that polls."""
+    return JsonResponse(_status_json(_own_payment(request, payment_id)))
