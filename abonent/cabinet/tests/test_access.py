@@ -45,9 +45,23 @@ def _other_message(account):  # type: ignore[no-untyped-def]
     )
 
 
+def _other_payment(account):  # type: ignore[no-untyped-def]
+    from abonent.payments.tests.factories import PaymentFactory
+
+    return PaymentFactory(account=account)
+
+
+def _other_card(account):  # type: ignore[no-untyped-def]
+    from abonent.payments.tests.factories import CardFactory
+
+    return CardFactory(account=account)
+
+
 OTHER_OBJECTS: dict[str, Callable[[object], object]] = {
     "subscription_id": _other_addon,
     "message_id": _other_message,
+    "payment_id": _other_payment,
+    "card_id": _other_card,
 }
 
 
