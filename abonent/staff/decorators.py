@@ -22,6 +22,8 @@ SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "tariff_changes": (Role.MANAGER, Role.ADMIN),
     "contracts": (Role.MANAGER, Role.ADMIN),
     "passwords": (Role.SUPPORT, Role.ADMIN),
+    # Provider mail: support staff write to one subscriber or broadcast to a segment.
+    "mail": (Role.SUPPORT, Role.ADMIN),
     "catalogue": (Role.ADMIN,),
     "audit": (Role.ADMIN,),
 }

@@ -28,11 +28,13 @@ def apply_error(
 
 
 def kop_to_text(amount_kop: int | None) -> str:
-    """Kopecks as roubles the way people type them: 50000 → "500", 49990 → "499,90"."""
+    """Kopecks as roubles the way people type them: 50000 → "500", 49990 → "499,90",
+    -10050 → "-100,50"."""
     if amount_kop is None:
         return ""
-    whole, kop = divmod(int(amount_kop), 100)
-    return f"{whole},{kop:02d}" if kop else str(whole)
+    sign = "-" if int(amount_kop) < 0 else ""
+    whole, kop = divmod(abs(int(amount_kop)), 100)
+    return sign + (f"{whole},{kop:02d}" if kop else str(whole))
 
 
 class RublesField(forms.Field):
@@ -43,6 +45,10 @@ class RublesField(forms.Field):
         "invalid": _("Enter an amount in roubles, for example 500 or 499,90."),
         "negative": _("The amount cannot be negative."),
     }
+
+    def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
+        self.allow_negative = allow_negative
+        super().__init__(*args, **kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         """A short text input that brings up the numeric keyboard on phones."""
@@ -70,7 +76,7 @@ class RublesField(forms.Field):
             kop = parse_rubles(text)
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if kop < 0:
+        if kop < 0 and not self.allow_negative:
             raise forms.ValidationError(self.error_messages["negative"], code="negative")
         return kop
 

@@ -1,18 +1,24 @@
 """Reads for the back office that no domain app offers: the whole catalogue (archived included),
-the audit log, the counts on the staff home page, an account's recent ledger, and the tariff
-changes waiting for approval."""
+the audit log, the counts on the staff home page, an account's recent ledger, the tariff
+changes waiting for approval, and the provider mail sent so far."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from abonent.accounts.contract import contract_clean
+from abonent.accounts.models import Account
 from abonent.billing.models import LedgerEntry, TariffChange, TariffChangeStatus
 from abonent.catalogue.models import Addon, ServiceKind, Tariff
 from abonent.core.errors import NotFound
 from abonent.core.models import AuditEntry
+from abonent.messaging.models import Message, MessageRecipient
 
 
 def tariff_staff_list() -> QuerySet[Tariff]:
@@ -139,3 +145,76 @@ def tariff_changes_awaiting() -> QuerySet[TariffChange]:
 def tariff_changes_awaiting_count() -> int:
     """How many tariff changes wait for approval (the home page's number)."""
     return TariffChange.objects.filter(status=TariffChangeStatus.AWAITING_APPROVAL).count()
+
+
+# --- Provider mail -------------------------------------------------------------------------------
+
+
+def mail_sent_list(*, automatic: bool = False) -> QuerySet[Message]:
+    """Sent messages, newest first, with the sender and how many accounts received and read
+    each (two counting subqueries on the recipients' message index, so a page is one query
+    whatever the broadcasts' sizes). Written by staff, or with ``automatic`` the ones the
+    system sent by itself."""
+    rows = MessageRecipient.objects.filter(message_id=OuterRef("pk")).order_by()
+    counted = rows.values("message_id").annotate(n=Count("id")).values("n")
+    read = (
+        rows.filter(read_at__isnull=False).values("message_id").annotate(n=Count("id")).values("n")
+    )
+    return (
+        Message.objects.filter(sender__isnull=automatic)
+        .select_related("sender")
+        .annotate(
+            recipient_count=Coalesce(Subquery(counted), 0),
+            read_count=Coalesce(Subquery(read), 0),
+        )
+        .order_by("-id")
+    )
+
+
+@dataclass
+class SegmentNames:
+    """Names behind the ids a page of messages' segments mention."""
+
+    accounts: dict[int, Account] = field(default_factory=dict)
+    tariffs: dict[int, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def mail_segment_names(segments: list[dict[str, Any]]) -> SegmentNames:
+    """The accounts, tariffs and service kinds named in ``segments`` (the JSON a message keeps
+    of whom it went to): at most one query for each of the three, none when none is named."""
+    account_ids = {s["account_id"] for s in segments if isinstance(s.get("account_id"), int)}
+    tariff_ids = {s["tariff_id"] for s in segments if isinstance(s.get("tariff_id"), int)}
+    slugs = {s["service_kind"] for s in segments if s.get("service_kind")}
+    names = SegmentNames()
+    if account_ids:
+        names.accounts = {
+            a.pk: a
+            for a in Account.objects.filter(pk__in=account_ids).only(
+                "id", "contract", "holder_name"
+            )
+        }
+    if tariff_ids:
+        names.tariffs = dict(Tariff.objects.filter(pk__in=tariff_ids).values_list("id", "name"))
+    if slugs:
+        names.kinds = dict(ServiceKind.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    return names
+
+
+def mail_account_by_contract(*, contract: str) -> Account | None:
+    """The account with this contract number (ours, spaces or dashes allowed, or the previous
+    system's), with its tariff."""
+    number = contract_clean(contract)
+    if not number:
+        return None
+    return (
+        Account.objects.select_related("tariff")
+        .filter(Q(contract=number) | Q(legacy_contract__in={number, contract.strip()}))
+        .order_by("id")
+        .first()
+    )
+
+
+def service_kind_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every service kind, in the catalogue's order."""
+    return list(ServiceKind.objects.order_by("position", "id").values_list("slug", "name"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from abonent.staff import views, views_accounts, views_catalogue, views_money
+from abonent.staff import views, views_accounts, views_catalogue, views_mail, views_money
 
 app_name = "staff"
 
@@ -53,5 +53,7 @@ urlpatterns = [
     path("catalogue/kinds/", views_catalogue.kind_list, name="kinds"),
     path("catalogue/kinds/new/", views_catalogue.kind_edit, name="kind_new"),
     path("catalogue/kinds/<int:kind_id>/", views_catalogue.kind_edit, name="kind_edit"),
+    path("mail/", views_mail.mail_list, name="mail"),
+    path("mail/new/", views_mail.mail_new, name="mail_new"),
     path("audit/", views.audit, name="audit"),
 ]

@@ -128,6 +128,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_audit": has_role(user, *SECTION_ROLES["audit"]),
         "can_money": has_role(user, *SECTION_ROLES["money"]),
         "can_tariff_changes": has_role(user, *SECTION_ROLES["tariff_changes"]),
+        "can_mail": has_role(user, *SECTION_ROLES["mail"]),
         "later_roles": roles_display(r for r in user_roles(user) if r == Role.SUPPORT),
     }
     if context["can_tariff_changes"]:

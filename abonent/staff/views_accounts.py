@@ -224,6 +224,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "can_see_lead": has_role(user, *SECTION_ROLES["leads"]),
             "can_decide_changes": has_role(user, *SECTION_ROLES["tariff_changes"]),
             "can_post_money": can_post_money,
+            "can_write": has_role(user, *SECTION_ROLES["mail"]),
             "correction_form": correction_form_for(request, account) if can_post_money else None,
         },
     )

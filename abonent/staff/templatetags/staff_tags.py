@@ -34,6 +34,8 @@ def staff_nav(context: template.Context) -> list[dict[str, Any]]:
         items.append(("leads", "staff:leads", _("Requests")))
     if has_role(user, *SECTION_ROLES["accounts"]):
         items.append(("accounts", "staff:accounts", _("Subscribers")))
+    if has_role(user, *SECTION_ROLES["mail"]):
+        items.append(("mail", "staff:mail", _("Mail")))
     if has_role(user, *SECTION_ROLES["catalogue"]):
         items.append(("catalogue", "staff:tariffs", _("Catalogue")))
     if has_role(user, *SECTION_ROLES["audit"]):
