@@ -21,6 +21,7 @@ CONTRACTS = {"manager", "admin"}
 PASSWORDS = {"support", "admin"}
 MONEY = {"cashier", "admin"}
 TARIFF_CHANGES = {"manager", "admin"}
+MAIL = {"support", "admin"}
 
 # (url name, kwargs key, method, roles allowed)
 URLS = [
@@ -51,6 +52,9 @@ URLS = [
     ("staff:kinds", None, "get", ADMIN),
     ("staff:kind_new", None, "get", ADMIN),
     ("staff:kind_edit", "kind", "get", ADMIN),
+    ("staff:mail", None, "get", MAIL),
+    ("staff:mail_new", None, "get", MAIL),
+    ("staff:mail_new", None, "post", MAIL),
     ("staff:audit", None, "get", ADMIN),
 ]
 ROLES = ["manager", "admin", "support", "cashier", "none"]
@@ -138,22 +142,28 @@ def test_superuser_holds_every_role(client, objects):
         (
             "manager",
             ["/staff/leads/", "/staff/accounts/"],
-            ["/staff/catalogue/tariffs/", "/staff/audit/"],
+            ["/staff/catalogue/tariffs/", "/staff/audit/", "/staff/mail/"],
         ),
         (
             "admin",
-            ["/staff/leads/", "/staff/accounts/", "/staff/catalogue/tariffs/", "/staff/audit/"],
+            [
+                "/staff/leads/",
+                "/staff/accounts/",
+                "/staff/mail/",
+                "/staff/catalogue/tariffs/",
+                "/staff/audit/",
+            ],
             [],
         ),
         (
             "support",
-            ["/staff/accounts/"],
+            ["/staff/accounts/", "/staff/mail/"],
             ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"],
         ),
         (
             "cashier",
             ["/staff/accounts/"],
-            ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/"],
+            ["/staff/leads/", "/staff/catalogue/tariffs/", "/staff/audit/", "/staff/mail/"],
         ),
     ],
 )

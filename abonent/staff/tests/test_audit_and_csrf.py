@@ -11,6 +11,7 @@ from abonent.catalogue.tests.factories import TariffFactory
 from abonent.core.models import AuditEntry
 from abonent.leads.services import lead_add_note
 from abonent.leads.tests.factories import LeadFactory
+from abonent.messaging.models import Message
 from abonent.staff.tests.factories import STAFF_PASSWORD
 
 
@@ -117,6 +118,16 @@ def test_login_with_the_csrf_token_works(manager):
         ("staff:account_password", "account", {}),
         ("staff:account_correction", "account", {"operation": "credit", "confirm": "1"}),
         ("staff:tariff_change_decide", "change", {"decision": "approve"}),
+        (
+            "staff:mail_new",
+            None,
+            {"audience": "everyone", "category": "news", "subject": "x", "body": "y"},
+        ),
+        (
+            "staff:mail_new",
+            None,
+            {"audience": "everyone", "subject": "x", "body": "y", "confirm": "1"},
+        ),
     ],
 )
 def test_every_form_needs_csrf(admin_user, name, key, data):
@@ -136,6 +147,7 @@ def test_every_form_needs_csrf(admin_user, name, key, data):
     response = client.post(reverse(name, kwargs=kwargs), data)
     assert response.status_code == 403
     assert not AuditEntry.objects.exists()
+    assert not Message.objects.exists()
     assert "_auth_user_id" in client.session  # not signed out either
 
 
