@@ -1,0 +1,11 @@
+"""Fixtures of the support tests: attachments go to a temporary MEDIA_ROOT."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
