@@ -45,6 +45,20 @@ def _other_message(account):  # type: ignore[no-untyped-def]
     )
 
 
+def _other_ticket(account):  # type: ignore[no-untyped-def]
+    from abonent.support.services import ticket_open
+
+    return ticket_open(
+        account=account, category="other", subject="Обращение Бориса", text="Только для Бориса"
+    )
+
+
+def _other_attachment(account):  # type: ignore[no-untyped-def]
+    from abonent.support.tests.factories import attachment_make
+
+    return attachment_make(ticket=_other_ticket(account))
+
+
 def _other_payment(account):  # type: ignore[no-untyped-def]
     from abonent.payments.tests.factories import PaymentFactory
 
@@ -62,6 +76,8 @@ OTHER_OBJECTS: dict[str, Callable[[object], object]] = {
     "message_id": _other_message,
     "payment_id": _other_payment,
     "card_id": _other_card,
+    "ticket_id": _other_ticket,
+    "attachment_id": _other_attachment,
 }
 
 
