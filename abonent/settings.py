@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
+    "django_tasks",  # Django's tasks API (the backport of django.tasks; see the TASKS block)
+    "django_tasks_db",  # its database backend: tasks are rows, run by `abonent worker`
     "abonent.core",
     "abonent.catalogue",
     "abonent.leads",
@@ -264,3 +266,44 @@ ABONENT_PROMISED_AMOUNT_KOP = env_int("ABONENT_PROMISED_AMOUNT_KOP", 50_000)
 ABONENT_PROMISED_DAYS = env_int("ABONENT_PROMISED_DAYS", 5)
 # "Nearly blocked": the balance lasts fewer days than this.
 ABONENT_LOW_BALANCE_DAYS = env_int("ABONENT_LOW_BALANCE_DAYS", 3)
+
+
+# --- Background tasks and e-mail (messaging; issue 6) -----------------------------------------
+# Django's tasks API through the ``django-tasks`` backport (Django 6 moves it to ``django.tasks``:
+# one import changes). Tasks are rows of ``django_tasks_db`` written in the caller's transaction
+# and run by ``abonent worker`` (the demo's ``abonent serve`` starts one beside the web server).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ABONENT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# SMTP, from ``EMAIL_URL`` (smtp://user:password@host:port, smtps://… for TLS on connect,
+# ?tls=1 for STARTTLS) or the separate EMAIL_* variables above. E-mails leave only through the
+# messaging outbox, sent by the worker.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _email = urlsplit(EMAIL_URL)
+    if _email.scheme not in ("smtp", "smtps"):
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp:// or smtps://")
+    EMAIL_HOST = _email.hostname or "127.0.0.1"
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = parse_qs(_email.query).get("tls", ["0"])[0] in ("1", "true", "yes")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox: a message the server refuses is tried again after 1, 2, 4 … minutes (at most
+# ABONENT_EMAIL_RETRY_MAX_SECONDS apart) and marked failed after ABONENT_EMAIL_MAX_ATTEMPTS
+# refusals; while the server cannot be reached at all, mail waits and is never given up.
+ABONENT_EMAIL_MAX_ATTEMPTS = env_int("ABONENT_EMAIL_MAX_ATTEMPTS", 8)
+ABONENT_EMAIL_RETRY_BASE_SECONDS = env_int("ABONENT_EMAIL_RETRY_BASE_SECONDS", 60)
+ABONENT_EMAIL_RETRY_MAX_SECONDS = env_int("ABONENT_EMAIL_RETRY_MAX_SECONDS", 3600)
+ABONENT_EMAIL_BATCH = env_int("ABONENT_EMAIL_BATCH", 50)
+# A broadcast writes its recipients in ranges of so many account ids, one transaction each.
+ABONENT_BROADCAST_CHUNK = env_int("ABONENT_BROADCAST_CHUNK", 10_000)
+# --- end of the messaging block ---------------------------------------------------------------

@@ -37,7 +37,8 @@ class Segment:
 
     def as_json(self) -> dict[str, Any]:
         """The filters that were given, for the message's record."""
-        return {k: v for k, v in asdict(self).items() if v not in ("", None, False)}
+        # "is not False": 0 == False, and a balance below 0 kopecks is a filter that was given
+        return {k: v for k, v in asdict(self).items() if v not in ("", None) and v is not False}
 
 
 def segment_clean(segment: Segment) -> Segment:

@@ -14,6 +14,7 @@ from abonent.catalogue.tests.factories import ServiceKindFactory, TariffFactory
 from abonent.core.errors import ApplicationError, NotFound
 from abonent.core.models import AuditEntry
 from abonent.messaging.models import (
+    BroadcastDelivery,
     Message,
     MessageAudience,
     MessageCategory,
@@ -175,7 +176,8 @@ class TestBroadcast:
         assert message.audience == MessageAudience.SEGMENT
         assert message.segment == {"status": "active"}
         entry = AuditEntry.objects.get(action="message.broadcast")
-        assert entry.actor == support_user and entry.after["recipients"] == count == 3
+        assert entry.actor == support_user and entry.after["segment"] == {"status": "active"}
+        assert BroadcastDelivery.objects.get(pk=message.pk).recipients == count == 3
 
     @pytest.mark.parametrize(
         ("segment", "field"),
