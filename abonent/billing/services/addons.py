@@ -103,6 +103,10 @@ def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = Non
             raise ApplicationError(
                 _("This add-on is already connected."), field="addon_id", code="duplicate"
             ) from None
+        # The notice in this transaction; lazy: messaging reads billing (an import cycle).
+        from abonent.messaging import notifications
+
+        notifications.addon_connected(subscription=subscription)
         return subscription
 
 

@@ -201,6 +201,15 @@ def _charge_batch(*, day: dt.date, lo: int, hi: int, now: dt.datetime) -> tuple[
                 raise ChargeConflict
         cursor.execute(_BLOCK, params)
         blocked = cursor.rowcount
+        if blocked:
+            # Who was blocked: the range's unpayable rows (portable; no UPDATE … RETURNING).
+            cursor.execute(f"SELECT account_id FROM {_TOTAL_TABLE} WHERE NOT payable")  # noqa: S608
+            blocked_ids = [row[0] for row in cursor.fetchall()]
+            # One task row in this transaction; the notices are written by the worker, not
+            # under this range's locks. Lazy: messaging reads billing (an import cycle).
+            from abonent.messaging import notifications
+
+            notifications.blocked_enqueue(account_ids=blocked_ids, day=day)
         if expected:
             cursor.execute(_DEBIT, params)
     return expected, accounts, int(total), blocked
@@ -225,6 +234,10 @@ def tariff_changes_apply(*, day: dt.date) -> int:
         applied = TariffChange.objects.filter(
             status=TariffChangeStatus.PENDING, effective_on__lte=day
         ).update(status=TariffChangeStatus.APPLIED, decided_at=now)
+        if applied:  # a task (row in this transaction) tells each account; lazy: import cycle
+            from abonent.messaging import notifications
+
+            notifications.tariff_changes_applied_enqueue(day=day, decided_at=now)
     return applied
 
 
@@ -274,6 +287,9 @@ def charge_run(
             result.batches += 1
             if progress is not None:
                 progress(index + 1, len(spans))
+    from abonent.messaging import notifications  # lazy: messaging reads billing (a cycle)
+
+    notifications.low_balance_enqueue(day=day)  # a task: balances that last < N days
     run.finished_at = timezone.now()
     run.charged_accounts = result.charged_accounts
     run.charges = result.charges

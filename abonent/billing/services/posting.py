@@ -63,9 +63,15 @@ def ledger_post(
                 created_by=actor if getattr(actor, "is_authenticated", False) else None,
                 **({"created_at": at} if at is not None else {}),
             )
+            was = account.status
             if amount_kop > 0 and settle:
                 # Money arrived: a new account may start, a blocked one resume, at once.
                 account_settle(account=account, day=day or billing_today(), at=at)
+            if settle and at is None:  # notices, in this transaction; imports tell nobody
+                # Lazy: messaging reads billing, so a top-level import would be a cycle.
+                from abonent.messaging import notifications
+
+                notifications.ledger_posted(account=account, entry=entry, was=was)
             return entry
     except IntegrityError:
         if key is None:

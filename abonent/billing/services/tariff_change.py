@@ -136,4 +136,8 @@ def tariff_change_decide(
                 "reason": change.reason,
             },
         )
+        if not approve:  # the notice in this transaction; lazy: messaging reads billing
+            from abonent.messaging import notifications
+
+            notifications.tariff_change_rejected(change=change)
         return change
