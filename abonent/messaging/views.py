@@ -13,11 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from abonent.accounts.auth import account_required
 from abonent.core.errors import NotFound
+from abonent.messaging.forms import MailSettingsForm
 from abonent.messaging.models import MessageCategory
+from abonent.messaging.preferences import email_preferences, email_preferences_set
 from abonent.messaging.selectors import inbox_for_account, unread_count_for_request
 from abonent.messaging.services import message_mark_all_read, message_mark_read
 
@@ -117,3 +120,31 @@ def read_all_view(request: HttpRequest) -> HttpResponse:
             % {"n": count},
         )
     return HttpResponseRedirect(reverse("mail:inbox"))
+
+
+@never_cache
+@csrf_protect
+@account_required
+def settings_view(request: HttpRequest) -> HttpResponse:
+    """``/cabinet/mail/settings/``: which notices also come by e-mail, and the language of
+    notices and e-mails. Saved with a POST (CSRF); back here with a confirmation."""
+    account = request.account  # type: ignore[attr-defined]
+    current = email_preferences(account_id=account.pk)
+    initial = {
+        "by_email": [kind for kind, on in current.items() if on],
+        "language": account.language,
+    }
+    form = MailSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        email_preferences_set(
+            account_id=account.pk,
+            by_email=form.cleaned_data["by_email"],
+            language=form.cleaned_data["language"],
+        )
+        messages.success(request, _("Mail settings saved."))
+        return HttpResponseRedirect(reverse("mail:settings"))
+    return render(
+        request,
+        "messaging/settings.html",
+        {"account": account, "form": form, "section": "mail"},
+    )

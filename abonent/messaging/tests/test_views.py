@@ -163,3 +163,53 @@ class TestBadge:
         client = logged_in(account)
         with django_assert_num_queries(0):
             assert client.get("/cabinet/forgot/").status_code == 200
+
+
+class TestMailSettings:
+    def test_shows_and_saves_the_choice_and_language(self) -> None:
+        from abonent.messaging.models import NotificationKind
+        from abonent.messaging.preferences import email_preferences
+
+        account = AccountFactory(email="me@example.ru")
+        client = logged_in(account)
+        page = client.get("/cabinet/mail/settings/").content.decode()
+        assert "Настройки почты" in page and "me@example.ru" in page
+        assert "Новости и объявления" in page and 'name="csrfmiddlewaretoken"' in page
+        response = client.post(
+            "/cabinet/mail/settings/",
+            {"by_email": [NotificationKind.BLOCKED, NotificationKind.BROADCAST], "language": "en"},
+        )
+        assert response.status_code == 302 and response["Location"] == "/cabinet/mail/settings/"
+        chosen = email_preferences(account_id=account.pk)
+        assert {k for k, on in chosen.items() if on} == {"blocked", "broadcast"}
+        account.refresh_from_db()
+        assert account.language == "en"
+
+    def test_refuses_a_post_without_the_csrf_token(self) -> None:
+        account = AccountFactory()
+        client = Client(enforce_csrf_checks=True)
+        login = client.get("/cabinet/login/")
+        token = login.cookies["csrftoken"].value if "csrftoken" in login.cookies else ""
+        client.post(
+            "/cabinet/login/",
+            {
+                "contract": account.contract,
+                "password": ACCOUNT_PASSWORD,
+                "csrfmiddlewaretoken": token,
+            },
+        )
+        response = client.post("/cabinet/mail/settings/", {"language": "en"})
+        assert response.status_code == 403
+        account.refresh_from_db()
+        assert account.language == "ru"
+
+    def test_needs_a_login(self) -> None:
+        response = Client().get("/cabinet/mail/settings/")
+        assert response.status_code == 302 and "/cabinet/login/" in response["Location"]
+
+    def test_bad_language_is_refused(self) -> None:
+        account = AccountFactory()
+        response = logged_in(account).post("/cabinet/mail/settings/", {"language": "de"})
+        assert response.status_code == 200
+        account.refresh_from_db()
+        assert account.language == "ru"
