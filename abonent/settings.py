@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "abonent.payments",
     "abonent.sandbox_acquirer",
     "abonent.support",
+    "abonent.network",
     "abonent.staff",
     "abonent.demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("abonent.payments.urls")),
     path("cabinet/mail/", include("abonent.messaging.urls")),
     path("cabinet/support/", include("abonent.support.urls")),
+    path("cabinet/connection/", include("abonent.network.urls")),
     path("cabinet/", include("abonent.cabinet.urls")),
     path("", include("abonent.leads.urls")),
     path("", include("abonent.catalogue.urls")),

@@ -1,0 +1,3 @@
+"""Cabinet URLs of network access (under /cabinet/connection/)."""
+
+urlpatterns: list = []
