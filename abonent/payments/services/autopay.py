@@ -83,9 +83,12 @@ def autopay_run(*, day: dt.date) -> AutopayResult:
         if not amount_kop:
             continue
         key = f"autopay:{account.pk}:{period}"
-        if Payment.objects.filter(account_id=account.pk, idempotency_key=key).exists():
+        earlier = Payment.objects.filter(account_id=account.pk, idempotency_key=key).first()
+        if earlier is not None and (earlier.is_final or earlier.gateway_payment_id):
             result.skipped += 1  # one attempt per period
             continue
+        # (an earlier attempt the gateway never answered is resumed with the same gateway key,
+        # so it cannot charge twice)
         card = Card.objects.filter(account_id=account.pk, is_default=True).first()
         if card is None:
             result.skipped += 1
@@ -100,13 +103,13 @@ def autopay_run(*, day: dt.date) -> AutopayResult:
                 kind=PaymentKind.AUTOPAY,
             )
         except ApplicationError as exc:
-            # the gateway did not answer: the pending payment stays, and the period's key with
-            # it; the next run does not charge again (staff see it pending)
+            # the gateway did not answer: the pending payment stays, to be resumed next run
             logger.warning("autopay for account %s: %s", account.pk, exc.code)
-            payment = Payment.objects.filter(account_id=account.pk, idempotency_key=key).first()
-            if payment is None:
+            found = Payment.objects.filter(account_id=account.pk, idempotency_key=key).first()
+            if found is None:
                 result.failed += 1
                 continue
+            payment = found
         result.payment_ids.append(payment.pk)
         AutopaySetting.objects.filter(pk=setting.pk).update(
             last_attempt_at=timezone.now(), last_payment=payment

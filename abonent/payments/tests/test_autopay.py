@@ -88,3 +88,18 @@ def test_the_command(acquirer, capsys):
     subscriber(acquirer, balance_kop=0)
     call_command("autopay", "--date", "2026-11-30")
     assert "attempted 1: 1 paid" in capsys.readouterr().out
+
+
+def test_an_attempt_the_gateway_never_answered_is_resumed_not_repeated(acquirer):
+    account = subscriber(acquirer, balance_kop=0)
+    acquirer.fail_next = ["timeout"]
+    first = autopay_run(day=NOV30)
+    assert (first.attempted, first.pending) == (1, 1)
+    payment = Payment.objects.get(account=account)
+    assert payment.status == PaymentStatus.PENDING and payment.gateway_payment_id is None
+    second = autopay_run(day=NOV30)
+    assert second.succeeded == 1
+    assert Payment.objects.filter(account=account).count() == 1
+    keys = {r.headers["idempotence-key"] for r in acquirer.payment_requests()}
+    assert keys == {f"payment-{payment.pk}"} and len(acquirer.payments) == 1
+    assert autopay_run(day=NOV30).attempted == 0  # paid: nothing more is needed
