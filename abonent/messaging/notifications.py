@@ -322,7 +322,8 @@ def password_reset(*, account: Account, actor: Any) -> Message | None:
 
 def ticket_answered(*, account: Account, context: dict[str, Any]) -> Message | None:
     """Support replied to a ticket. ``context``: ``ticket_id``, ``reply_id`` (the key: one
-    notice per reply), ``subject`` (the ticket's), optionally ``url`` and ``sender``."""
+    notice per reply), ``subject`` (the ticket's), optionally ``text`` (the reply), ``url``
+    and ``sender``."""
 
     def compose(a: Account) -> tuple[str, str]:
         subject = gettext("Reply to your request “%(subject)s”") % {
@@ -331,7 +332,11 @@ def ticket_answered(*, account: Account, context: dict[str, Any]) -> Message | N
         body = gettext("Technical support has replied to your request no. %(ticket)s.") % {
             "ticket": context["ticket_id"]
         }
-        body += " " + gettext("Read the reply in the personal account: %(url)s") % {
+        if context.get("text"):
+            body += "\n\n" + str(context["text"]) + "\n\n"
+        else:
+            body += " "
+        body += gettext("Read the reply in the personal account: %(url)s") % {
             "url": context.get("url") or settings.ABONENT_CABINET_URL
         }
         return subject, body

@@ -33,7 +33,7 @@ from abonent.core.money import format_money
 from abonent.messaging.models import Message, MessageAudience, MessageCategory
 from abonent.messaging.segments import Segment, segment_clean
 from abonent.messaging.selectors import segment_accounts
-from abonent.messaging.services import message_broadcast, message_send_to_account
+from abonent.messaging.services import message_broadcast_accept, message_send_to_account
 from abonent.staff import selectors
 from abonent.staff.decorators import SECTION_ROLES, staff_view
 from abonent.staff.forms import apply_error
@@ -248,7 +248,12 @@ def _send(request: HttpRequest, form: MailForm, target: Target, token: str) -> H
             message = message_send_to_account(account_id=account_id, sender=request.user, **text)
             count = 1
         else:
-            message, count = message_broadcast(segment=target.segment, sender=request.user, **text)
+            # Accepted at once; the worker writes the recipients (and their e-mails) in
+            # chunks. The count told to staff is the segment's size now, as previewed.
+            count = segment_accounts(segment=target.segment).count()
+            message = message_broadcast_accept(
+                segment=target.segment, sender=request.user, **text
+            )
     except ApplicationError as exc:
         apply_error(form, exc, MESSAGE_ALIASES)
         _fresh_token(request, form)
@@ -264,8 +269,8 @@ def _send(request: HttpRequest, form: MailForm, target: Target, token: str) -> H
         messages.success(
             request,
             ngettext(
-                "The broadcast “%(subject)s” is sent to %(n)d subscriber.",
-                "The broadcast “%(subject)s” is sent to %(n)d subscribers.",
+                "The broadcast “%(subject)s” is accepted for %(n)d subscriber.",
+                "The broadcast “%(subject)s” is accepted for %(n)d subscribers.",
                 count,
             )
             % {"subject": message.subject, "n": count},

@@ -16,16 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import Account
 from abonent.core.access import Role, has_role
 from abonent.core.audit import audit_record
 from abonent.core.errors import ApplicationError, NotFound, PermissionDenied
-from abonent.messaging.models import MessageCategory
-from abonent.messaging.services import message_send_to_account
 from abonent.support.models import (
     SUBJECT_MAX,
     TEXT_MAX,
@@ -239,22 +236,21 @@ def ticket_reply(
 
 
 def notify_ticket_answered(*, ticket: Ticket, message: TicketMessage, staff: Any) -> None:
-    """The subscriber's note in "Почта" about a staff reply, in the account's language, with
-    the reply's text and where to answer. Called inside the reply's transaction."""
-    account = ticket.account
-    link = settings.ABONENT_CABINET_URL.rstrip("/") + f"/support/{ticket.pk}/"
-    with translation.override(account.language or settings.LANGUAGE_CODE):
-        subject = gettext("Support answered: %(subject)s") % {"subject": ticket.subject}
-        body = gettext(
-            "Support answered your ticket #%(number)d “%(subject)s”:\n\n%(text)s\n\n"
-            "Reply or close the ticket in your personal account: %(link)s"
-        ) % {"number": ticket.pk, "subject": ticket.subject, "text": message.text, "link": link}
-    message_send_to_account(
-        account_id=account.pk,
-        subject=subject[:200],
-        body=body[:10_000],
-        category=MessageCategory.SUPPORT,
-        sender=staff,
+    """Tell the subscriber about a staff reply: in "Почта" and, if they want it, by e-mail,
+    once per reply (messaging's notification key). Called inside the reply's transaction."""
+    from abonent.messaging import notifications  # lazy: messaging is a later layer
+
+    notifications.notify(
+        ticket.account_id,
+        "ticket_answered",
+        {
+            "ticket_id": ticket.pk,
+            "reply_id": message.pk,
+            "subject": ticket.subject,
+            "text": message.text,
+            "url": settings.ABONENT_CABINET_URL.rstrip("/") + f"/support/{ticket.pk}/",
+            "sender": staff,
+        },
     )
 
 

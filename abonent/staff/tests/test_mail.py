@@ -88,6 +88,10 @@ def send(client: Client, data: dict[str, str]) -> object:
 
 
 def reached(message: Message) -> set[int]:
+    """Who got the message, once the worker has delivered the broadcast (as it would)."""
+    from abonent.messaging.management.commands.worker import worker_round
+
+    worker_round()
     return set(
         MessageRecipient.objects.filter(message=message).values_list("account_id", flat=True)
     )
