@@ -129,6 +129,9 @@ def account_create(
                 continue  # a contract number collision: draw another
         if account is None:  # pragma: no cover - 20 collisions in a row
             raise RuntimeError("could not allocate a contract number")
+        from abonent.network.services import credential_create  # lazy: network reads accounts
+
+        credential_create(account=account)
         if lead is not None and lead.status == LeadStatus.SCHEDULED:
             from abonent.leads.services import lead_transition
 

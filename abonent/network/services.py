@@ -1,0 +1,153 @@
+"""Writes of network access: credentials and the RADIUS groups' defaults."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from abonent.accounts.models import Account
+from abonent.core.audit import audit_record
+from abonent.core.errors import ApplicationError, NotFound
+from abonent.network.models import AttributeList, GroupAttribute, NetworkCredential
+
+# Letters and digits without look-alikes: a network password is typed into a router by hand.
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"  # noqa: S105
+PASSWORD_LENGTH = 12
+RESTRICTED_GROUP = "restricted"
+# What a blocked account gets: the NAS's address list that reaches only the cabinet and the
+# payment pages, and a low speed. Staff may change these rows; missing ones are put back by
+# ``group_defaults_ensure``.
+RESTRICTED_DEFAULTS = [
+    (AttributeList.REPLY, "Mikrotik-Address-List", ":=", "abonent-blocked"),
+    (AttributeList.REPLY, "Mikrotik-Rate-Limit", ":=", "1024k/1024k"),
+]
+_MAC = re.compile(r"^[0-9A-F]{12}$")
+
+
+class RadiusNeedsPostgres(ApplicationError):
+    """Network access (the RADIUS schema) exists on PostgreSQL only."""
+
+
+def radius_require_postgres() -> None:
+    """Raise a clear error when the database is not PostgreSQL."""
+    if connection.vendor != "postgresql":
+        raise RadiusNeedsPostgres(
+            _(
+                "Network access through FreeRADIUS needs PostgreSQL: the RADIUS views and the "
+                "radacct/radpostauth tables exist only there (this database is %(vendor)s)."
+            )
+            % {"vendor": connection.vendor}
+        )
+
+
+def network_password_generate() -> str:
+    """A new network password: 12 letters and digits without look-alikes."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+
+
+def mac_normalize(value: str) -> str:
+    """``aa:bb:cc:dd:ee:ff``, ``aabb.ccdd.eeff``… → ``AA-BB-CC-DD-EE-FF`` (FreeRADIUS's
+    ``rewrite_calling_station_id`` form); empty stays empty."""
+    raw = re.sub(r"[^0-9A-Fa-f]", "", value or "").upper()
+    if not value:
+        return ""
+    if not _MAC.match(raw):
+        raise ApplicationError(_("Enter a MAC address such as AA-BB-CC-DD-EE-FF."), field="mac")
+    return "-".join(raw[i : i + 2] for i in range(0, 12, 2))
+
+
+def credential_create(*, account: Account) -> NetworkCredential:
+    """The account's network credential, made now if it has none (login = contract number).
+
+    Idempotent: the one-to-one constraint keeps one row; a concurrent second call returns it.
+    """
+    existing = NetworkCredential.objects.filter(account_id=account.pk).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return NetworkCredential.objects.create(
+                account=account, login=account.contract, password=network_password_generate()
+            )
+    except IntegrityError:
+        existing = NetworkCredential.objects.filter(account_id=account.pk).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def credential_rotate_password(*, account_id: int, actor: Any) -> NetworkCredential:
+    """A new network password for the account (the old one stops working at the next login)."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(_("No such account."))
+        credential = credential_create(account=account)
+        credential.password = network_password_generate()
+        credential.password_changed_at = timezone.now()
+        credential.save(update_fields=["password", "password_changed_at"])
+        # The password itself never goes into the audit log.
+        audit_record(actor=actor, action="network.password_rotate", obj=credential)
+    return credential
+
+
+def credential_update(
+    *,
+    account_id: int,
+    actor: Any,
+    login: str | None = None,
+    mac: str | None = None,
+    static_ip: str | None = None,
+) -> NetworkCredential:
+    """Change the login, the MAC binding ("" unbinds) or the static IP ("" frees it)."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(pk=account_id).first()
+        if account is None:
+            raise NotFound(_("No such account."))
+        credential = credential_create(account=account)
+        before = {"login": credential.login, "mac": credential.mac, "ip": credential.static_ip}
+        fields = []
+        if login is not None:
+            login = login.strip()
+            if not login:
+                raise ApplicationError(_("Enter the network login."), field="login")
+            credential.login = login
+            fields.append("login")
+        if mac is not None:
+            credential.mac = mac_normalize(mac.strip())
+            fields.append("mac")
+        if static_ip is not None:
+            credential.static_ip = static_ip.strip() or None
+            fields.append("static_ip")
+        credential.full_clean(exclude=["account", "password"])
+        try:
+            with transaction.atomic():
+                credential.save(update_fields=fields)
+        except IntegrityError:
+            raise ApplicationError(
+                _("This login or IP address is already taken."), field="login", code="duplicate"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="network.credential_update",
+            obj=credential,
+            before=before,
+            after={"login": credential.login, "mac": credential.mac, "ip": credential.static_ip},
+        )
+    return credential
+
+
+def group_defaults_ensure() -> None:
+    """Put back the ``restricted`` group's default attributes that are missing."""
+    for list_, attribute, op, value in RESTRICTED_DEFAULTS:
+        GroupAttribute.objects.get_or_create(
+            group=RESTRICTED_GROUP,
+            list=list_,
+            attribute=attribute,
+            defaults={"op": op, "value": value},
+        )
