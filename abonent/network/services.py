@@ -6,6 +6,7 @@ import re
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,7 +125,11 @@ def credential_update(
         if static_ip is not None:
             credential.static_ip = static_ip.strip() or None
             fields.append("static_ip")
-        credential.full_clean(exclude=["account", "password"])
+        try:
+            credential.full_clean(exclude=["account", "password"])
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ApplicationError(messages[0], field=field, code="invalid") from None
         try:
             with transaction.atomic():
                 credential.save(update_fields=fields)

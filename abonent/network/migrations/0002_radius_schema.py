@@ -10,6 +10,9 @@ reference schema, ``radpostauth`` with one more column, ``reason``. On SQLite no
 
 from django.db import migrations
 
+# Every branch of a UNION casts to exactly the view's column types: PostgreSQL pushes a
+# ``WHERE UserName = …`` into each branch (an index probe on the login) only then.
+
 CREDENTIAL = (
     "network_networkcredential c JOIN accounts_account a ON a.id = c.account_id"
 )
@@ -20,13 +23,13 @@ CREATE VIEW radcheck AS
            ':='::varchar(2) AS op, c.password::text AS value
       FROM {CREDENTIAL} WHERE a.status IN ('active', 'blocked')
     UNION ALL
-    SELECT c.id * 4 + 1, c.login, 'Auth-Type', ':=', 'Reject'
+    SELECT c.id * 4 + 1, c.login::text, 'Auth-Type'::text, ':='::varchar(2), 'Reject'::text
       FROM {CREDENTIAL} WHERE a.status NOT IN ('active', 'blocked')
     UNION ALL
-    SELECT c.id * 4 + 2, c.login, 'Abonent-Reason', ':=', a.status
+    SELECT c.id * 4 + 2, c.login::text, 'Abonent-Reason'::text, ':='::varchar(2), a.status::text
       FROM {CREDENTIAL} WHERE a.status <> 'active'
     UNION ALL
-    SELECT c.id * 4 + 3, c.login, 'Abonent-MAC', ':=', c.mac
+    SELECT c.id * 4 + 3, c.login::text, 'Abonent-MAC'::text, ':='::varchar(2), c.mac::text
       FROM {CREDENTIAL} WHERE c.mac <> '' AND a.status IN ('active', 'blocked');
 
 CREATE VIEW radreply AS
@@ -36,7 +39,8 @@ CREATE VIEW radreply AS
       FROM {CREDENTIAL} JOIN catalogue_tariff t ON t.id = a.tariff_id
      WHERE a.status = 'active' AND t.upload_kbps IS NOT NULL AND t.download_kbps IS NOT NULL
     UNION ALL
-    SELECT c.id * 4 + 1, c.login, 'Framed-IP-Address', ':=', host(c.static_ip)
+    SELECT c.id * 4 + 1, c.login::text, 'Framed-IP-Address'::text, ':='::varchar(2),
+           host(c.static_ip)::text
       FROM {CREDENTIAL} WHERE a.status = 'active' AND c.static_ip IS NOT NULL;
 
 CREATE VIEW radusergroup AS

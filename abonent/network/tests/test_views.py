@@ -1,0 +1,103 @@
+"""The FreeRADIUS views' policy, read as rlm_sql reads them (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from abonent.network.models import Nas
+from abonent.network.services import group_defaults_ensure
+
+from .conftest import needs_postgres
+
+pytestmark = [pytest.mark.django_db, needs_postgres]
+
+
+def rows(table: str, user: str) -> list[tuple[str, str, str]]:
+    """(attribute, op, value) of a user, as rlm_sql's authorize queries select them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT Attribute, Op, Value FROM {table} WHERE UserName = %s ORDER BY id",  # noqa: S608
+            [user],
+        )
+        return list(cursor.fetchall())
+
+
+def groups(user: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT GroupName FROM radusergroup WHERE UserName = %s ORDER BY priority", [user]
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def test_active_gets_its_password_speed_and_static_ip(subscriber):
+    _account, credential = subscriber("active", static_ip="10.1.0.7", mac="AA-BB-CC-DD-EE-FF")
+    assert rows("radcheck", credential.login) == [
+        ("Cleartext-Password", ":=", credential.password),
+        ("Abonent-MAC", ":=", "AA-BB-CC-DD-EE-FF"),
+    ]
+    assert rows("radreply", credential.login) == [
+        ("Mikrotik-Rate-Limit", ":=", "50000k/100000k"),
+        ("Framed-IP-Address", ":=", "10.1.0.7"),
+    ]
+    assert groups(credential.login) == []
+
+
+def test_blocked_is_accepted_into_the_restricted_group(subscriber):
+    group_defaults_ensure()
+    _account, credential = subscriber("blocked", static_ip="10.1.0.8")
+    assert rows("radcheck", credential.login) == [
+        ("Cleartext-Password", ":=", credential.password),
+        ("Abonent-Reason", ":=", "blocked"),
+    ]
+    assert rows("radreply", credential.login) == []  # no tariff speed, no static IP
+    assert groups(credential.login) == ["restricted"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT Attribute, Value FROM radgroupreply WHERE GroupName = 'restricted' ORDER BY id"
+        )
+        assert dict(cursor.fetchall())["Mikrotik-Address-List"] == "abonent-blocked"
+
+
+@pytest.mark.parametrize("status", ["new", "suspended", "closed"])
+def test_others_are_rejected_with_the_reason(subscriber, status):
+    _account, credential = subscriber(status)
+    assert rows("radcheck", credential.login) == [
+        ("Auth-Type", ":=", "Reject"),
+        ("Abonent-Reason", ":=", status),
+    ]
+    assert rows("radreply", credential.login) == []
+    assert groups(credential.login) == []
+
+
+def test_a_status_change_shows_at_once(subscriber):
+    account, credential = subscriber("blocked")
+    account.status = "active"
+    account.save(update_fields=["status"])
+    assert rows("radcheck", credential.login)[0][0] == "Cleartext-Password"
+    assert groups(credential.login) == []
+
+
+def test_the_lookup_never_reads_the_ledger(subscriber):
+    _account, credential = subscriber("active")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny
+        for view in ("radcheck", "radreply", "radusergroup"):
+            cursor.execute(
+                f"EXPLAIN SELECT * FROM {view} WHERE UserName = %s",  # noqa: S608
+                [credential.login],
+            )
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            assert "ledger" not in plan
+            assert "Subquery Scan" not in plan, plan  # the filter reached every branch
+            assert "network_networkcredential_login" in plan, plan
+
+
+def test_nas_view_has_the_client_columns():
+    Nas.objects.create(nasname="10.0.0.1", shortname="bras1", type="mikrotik", secret="s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, nasname, shortname, type, secret, server FROM nas")
+        assert [row[1:] for row in cursor.fetchall()] == [
+            ("10.0.0.1", "bras1", "mikrotik", "s", None)
+        ]
