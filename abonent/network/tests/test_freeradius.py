@@ -1,0 +1,181 @@
+"""End to end: the generated configuration in a real FreeRADIUS 3 on loopback, asked by radclient.
+
+The daemon runs on free non-standard ports against the test database (so the test commits:
+``transactional_db``) and is killed at teardown. Without FreeRADIUS the test is skipped,
+except in CI (``CI=true``) where that is a failure.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from abonent.billing.services.posting import ledger_post
+from abonent.network.models import Nas, RadAcct, RadPostAuth
+from abonent.network.radclient import radclient_send
+from abonent.network.radius_config import RadiusDatabase, radius_config_write
+from abonent.network.services import group_defaults_ensure
+
+from .conftest import needs_postgres, require_freeradius
+
+pytestmark = needs_postgres
+SECRET = "loopback-secret"
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def radius(transactional_db, tmp_path: Path):
+    """A running FreeRADIUS with the generated configuration; yields (auth_port, acct_port)."""
+    require_freeradius()
+    group_defaults_ensure()  # transactional tests flush the migration's rows
+    Nas.objects.create(nasname="127.0.0.1", shortname="loopback", secret=SECRET)
+    auth_port, acct_port = free_udp_port(), free_udp_port()
+    out = radius_config_write(
+        out=tmp_path / "raddb",
+        database=RadiusDatabase.from_settings(connection.settings_dict),
+        auth_port=auth_port,
+        acct_port=acct_port,
+        listen="127.0.0.1",
+        reject_delay=0,
+        pool_start=1,
+        pool_max=4,
+    )
+    log_path = tmp_path / "freeradius.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [shutil.which("freeradius") or "freeradius", "-X", "-d", str(out)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while "Ready to process requests" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(log_path.read_text().splitlines()[-30:])
+                pytest.fail(f"FreeRADIUS did not start (exit {process.poll()}):\n{tail}")
+            time.sleep(0.05)
+        yield auth_port, acct_port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        with connection.cursor() as cursor:  # not Django tables: flush leaves them
+            cursor.execute("DELETE FROM radacct")
+            cursor.execute("DELETE FROM radpostauth")
+
+
+def auth(port: int, login: str, password: str, *, chap: bool = False, **extra):
+    attributes = {"User-Name": login, ("CHAP-Password" if chap else "User-Password"): password}
+    attributes.update(extra)
+    return radclient_send(
+        server="127.0.0.1", port=port, secret=SECRET, kind="auth", attributes=attributes
+    )
+
+
+def last_reason(login: str) -> tuple[str, str | None]:
+    row = RadPostAuth.objects.filter(username=login).order_by("-id").first()
+    assert row is not None, f"no radpostauth row for {login}"
+    return row.reply, row.reason
+
+
+def test_money_decides_who_gets_online(radius, subscriber):
+    auth_port, acct_port = radius
+
+    _account, active = subscriber("active", static_ip="10.1.0.9")
+    answer = auth(auth_port, active.login, active.password)
+    assert answer.code == "Access-Accept"
+    assert answer.first("Mikrotik-Rate-Limit") == "50000k/100000k"
+    assert answer.first("Framed-IP-Address") == "10.1.0.9"
+    assert last_reason(active.login) == ("Access-Accept", None)
+    assert auth(auth_port, active.login, active.password, chap=True).code == "Access-Accept"
+
+    assert auth(auth_port, active.login, "wrong-password").code == "Access-Reject"
+    assert last_reason(active.login) == ("Access-Reject", "wrong_password")
+    assert auth(auth_port, "no-such-login", "x").code == "Access-Reject"
+    assert last_reason("no-such-login") == ("Access-Reject", "unknown_login")
+
+    for status in ("new", "suspended", "closed"):
+        _account, credential = subscriber(status)
+        assert auth(auth_port, credential.login, credential.password).code == "Access-Reject"
+        assert last_reason(credential.login) == ("Access-Reject", status)
+
+    _account, bound = subscriber("active", mac="AA-BB-CC-DD-EE-FF")
+    ok = auth(auth_port, bound.login, bound.password, **{"Calling-Station-Id": "aa:bb:cc:dd:ee:ff"})
+    assert ok.code == "Access-Accept"
+    other = {"Calling-Station-Id": "aa:bb:cc:dd:ee:00"}
+    assert auth(auth_port, bound.login, bound.password, **other).code == "Access-Reject"
+    assert last_reason(bound.login) == ("Access-Reject", "mac_mismatch")
+
+    blocked_account, blocked = subscriber("blocked")
+    answer = auth(auth_port, blocked.login, blocked.password)
+    assert answer.code == "Access-Accept"
+    assert answer.first("Mikrotik-Address-List") == "abonent-blocked"
+    assert answer.first("Mikrotik-Rate-Limit") == "1024k/1024k"
+    assert last_reason(blocked.login) == ("Access-Accept", "blocked")
+    assert auth(auth_port, blocked.login, "wrong").code == "Access-Reject"
+    assert last_reason(blocked.login) == ("Access-Reject", "wrong_password")
+
+    # A payment unblocks at once: the very next request is a full accept.
+    ledger_post(account_id=blocked_account.pk, kind="payment", amount_kop=200_000)
+    blocked_account.refresh_from_db()
+    assert blocked_account.status == "active"
+    answer = auth(auth_port, blocked.login, blocked.password)
+    assert answer.code == "Access-Accept"
+    assert answer.first("Mikrotik-Rate-Limit") == "50000k/100000k"
+    assert answer.first("Mikrotik-Address-List") is None
+
+    # Accounting start / interim / stop fill radacct.
+    session = {
+        "User-Name": active.login,
+        "Acct-Session-Id": "81000001",
+        "NAS-IP-Address": "127.0.0.1",
+        "NAS-Port-Id": "ether2",
+        "Framed-IP-Address": "10.1.0.9",
+        "Calling-Station-Id": "aa:bb:cc:dd:ee:01",
+    }
+    steps = [("Start", 0, 0, 0), ("Interim-Update", 60, 1_000, 50_000)]
+    steps.append(("Stop", 120, 3_000, 250_000))
+    for status, seconds, octets_in, octets_out in steps:
+        packet = dict(session, **{"Acct-Status-Type": status, "Acct-Session-Time": seconds})
+        packet.update({"Acct-Input-Octets": octets_in, "Acct-Output-Octets": octets_out})
+        answer = radclient_send(
+            server="127.0.0.1", port=acct_port, secret=SECRET, kind="acct", attributes=packet
+        )
+        assert answer.code == "Accounting-Response"
+        row = RadAcct.objects.get(username=active.login)
+        assert row.acctinputoctets == octets_in
+        assert row.acctoutputoctets == octets_out
+        assert (row.acctstoptime is not None) == (status == "Stop")
+    assert row.framedipaddress == "10.1.0.9"
+    assert row.acctsessiontime == 120
+    assert row.callingstationid == "AA-BB-CC-DD-EE-01"
+
+
+def test_radius_check_reports_in_one_line(radius, subscriber):
+    auth_port, _acct_port = radius
+    _account, active = subscriber("active")
+    _account, closed = subscriber("closed")
+    out = StringIO()
+    call_command("radius_check", port=auth_port, login=active.login, stdout=out)
+    line = out.getvalue().strip()
+    assert "\n" not in line
+    assert line.startswith(f"Access-Accept from 127.0.0.1:{auth_port} for {active.login} in ")
+    assert line.endswith("Mikrotik-Rate-Limit = 50000k/100000k")
+    with pytest.raises(CommandError, match="Access-Reject .* \\(reason: closed\\)"):
+        call_command("radius_check", port=auth_port, login=closed.login, chap=True)

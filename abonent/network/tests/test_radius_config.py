@@ -1,0 +1,66 @@
+"""``abonent radius-config``: what it writes, and its refusal on SQLite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from abonent.network.radius_config import (
+    RadiusConfigError,
+    RadiusDatabase,
+    radius_config_write,
+)
+
+has_freeradius = pytest.mark.skipif(
+    not os.path.isfile("/etc/freeradius/3.0/radiusd.conf") and os.environ.get("CI") != "true",
+    reason="FreeRADIUS 3 is not installed (/etc/freeradius/3.0 missing)",
+)
+DB = RadiusDatabase(host="db.example", port=5433, name="abonent", user="radius", password='p"w')
+
+
+@has_freeradius
+def test_writes_a_trimmed_configuration(tmp_path: Path):
+    out = radius_config_write(
+        out=tmp_path / "raddb", database=DB, auth_port=21812, acct_port=21813, listen="127.0.0.1"
+    )
+    assert sorted(p.name for p in (out / "sites-enabled").iterdir()) == ["abonent"]
+    site = (out / "sites-enabled" / "abonent").read_text()
+    assert "port = 21812" in site and "port = 21813" in site
+    assert "ipaddr = 127.0.0.1" in site
+    assert not (out / "mods-enabled" / "eap").exists()
+    sql = (out / "mods-enabled" / "sql").read_text()
+    assert 'driver = "rlm_sql_${dialect}"' in sql and 'dialect = "postgresql"' in sql
+    assert 'server = "db.example"' in sql and "port = 5433" in sql
+    assert 'radius_db = "abonent"' in sql and 'password = "p\\"w"' in sql
+    assert "read_clients = yes" in sql
+    radiusd = (out / "radiusd.conf").read_text()
+    assert f"raddbdir = {out.resolve()}" in radiusd
+    assert "\n\tuser = freerad" not in radiusd
+    assert "Abonent-Reason" in (out / "dictionary").read_text()
+    queries = (out / "mods-config/sql/main/postgresql/queries.conf").read_text()
+    assert "%{control:Abonent-Reason}" in queries
+    assert "User-Password" not in queries.split("post-auth {")[-1]  # no passwords logged
+
+
+@has_freeradius
+def test_refuses_a_non_empty_directory(tmp_path: Path):
+    (tmp_path / "keep").write_text("x")
+    with pytest.raises(RadiusConfigError, match="not empty"):
+        radius_config_write(out=tmp_path, database=DB)
+    radius_config_write(out=tmp_path, database=DB, force=True)
+    assert not (tmp_path / "keep").exists()
+
+
+def test_missing_freeradius_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(RadiusConfigError, match="apt-get install freeradius"):
+        radius_config_write(out=tmp_path / "x", database=DB, source=tmp_path / "nothing")
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite refusal")
+def test_command_says_it_needs_postgres(tmp_path: Path):
+    with pytest.raises(CommandError, match="PostgreSQL only"):
+        call_command("radius_config", out=tmp_path / "raddb")
