@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("abonent.staff.urls")),
     path("sandbox-acquirer/", include("abonent.sandbox_acquirer.urls")),
     path("payments/", include("abonent.payments.urls")),
+    path("cabinet/pay/", include("abonent.payments.cabinet_urls")),
     path("cabinet/mail/", include("abonent.messaging.urls")),
     path("cabinet/support/", include("abonent.support.urls")),
     path("cabinet/connection/", include("abonent.network.urls")),

@@ -16,6 +16,7 @@ from abonent.core.money import format_money
 from abonent.payments.models import Payment, PaymentStatus
 from abonent.payments.selectors import payment_get_for_account, payment_status_text
 from abonent.payments.services import payment_refresh, webhook_process
+from abonent.payments.views_cabinet import pay_url
 
 REFRESH_SECONDS = 3
 
@@ -75,6 +76,8 @@ def return_view(request: HttpRequest, payment_id: int) -> HttpResponse:
             "payment": payment,
             "status_text": payment_status_text(payment),
             "refresh_seconds": REFRESH_SECONDS,
+            "retry_url": pay_url(payment.amount_kop),
+            "section": "pay",
         },
     )
 
