@@ -98,5 +98,5 @@ def test_radius_says_it_needs_postgres():
     if connection.vendor == "postgresql":
         radius_require_postgres()
     else:
-        with pytest.raises(RadiusNeedsPostgres, match="needs PostgreSQL"):
+        with pytest.raises(RadiusNeedsPostgres, match="PostgreSQL"):
             radius_require_postgres()
