@@ -251,9 +251,7 @@ def _send(request: HttpRequest, form: MailForm, target: Target, token: str) -> H
             # Accepted at once; the worker writes the recipients (and their e-mails) in
             # chunks. The count told to staff is the segment's size now, as previewed.
             count = segment_accounts(segment=target.segment).count()
-            message = message_broadcast_accept(
-                segment=target.segment, sender=request.user, **text
-            )
+            message = message_broadcast_accept(segment=target.segment, sender=request.user, **text)
     except ApplicationError as exc:
         apply_error(form, exc, MESSAGE_ALIASES)
         _fresh_token(request, form)
