@@ -3,7 +3,7 @@ another account's payment or card is ``NotFound``, never told apart from a missi
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,6 +15,8 @@ from abonent.payments.models import (
     Payment,
     PaymentEvent,
     PaymentStatus,
+    Refund,
+    RefundStatus,
 )
 
 # The gateways' cancellation reasons (YooKassa's codes, which the sandbox uses too), in words.
@@ -97,3 +99,17 @@ def payment_event_refused_list() -> QuerySet[PaymentEvent]:
             EventOutcome.ERROR,
         ]
     )
+
+
+def payment_refundable_kop(*, payment: Payment) -> int:
+    """What is left of a succeeded payment to refund: its amount less the refunds that went
+    through or are still pending (0 for a payment that did not succeed)."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return 0
+    engaged = (
+        Refund.objects.filter(payment_id=payment.pk)
+        .exclude(status=RefundStatus.FAILED)
+        .aggregate(total=Sum("amount_kop"))["total"]
+        or 0
+    )
+    return max(payment.amount_kop - engaged, 0)

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from abonent.staff import views, views_accounts, views_catalogue, views_mail, views_money
+from abonent.staff import (
+    views,
+    views_accounts,
+    views_catalogue,
+    views_mail,
+    views_money,
+    views_payments,
+)
 
 app_name = "staff"
 
@@ -28,6 +35,12 @@ urlpatterns = [
         name="account_correction",
     ),
     path("accounts/<int:account_id>/ledger/", views_money.account_ledger, name="account_ledger"),
+    path(
+        "accounts/<int:account_id>/payments/<int:payment_id>/refund/",
+        views_payments.payment_refund,
+        name="payment_refund",
+    ),
+    path("payments/problems/", views_payments.payment_problems, name="payment_problems"),
     path("tariff-changes/", views_money.tariff_change_list, name="tariff_changes"),
     path(
         "tariff-changes/<int:change_id>/decide/",

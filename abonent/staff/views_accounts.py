@@ -208,6 +208,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     """One account: the contract, status and money, the next charge and an open tariff
     change, the last ledger entries, and what this staff member's roles may do with it
     (cashiers and admins: the correction / refund form)."""
+    from abonent.staff.views_payments import account_payments_context  # it imports this module
+
     account = _account_or_404(account_id)
     user = request.user
     can_post_money = has_role(user, *SECTION_ROLES["money"])
@@ -226,6 +228,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "can_post_money": can_post_money,
             "can_write": has_role(user, *SECTION_ROLES["mail"]),
             "correction_form": correction_form_for(request, account) if can_post_money else None,
+            **account_payments_context(request, account),
         },
     )
 

@@ -11,6 +11,7 @@ from abonent.accounts.tests.factories import AccountFactory
 from abonent.billing.models import TariffChange, TariffChangeStatus
 from abonent.catalogue.tests.factories import AddonFactory, ServiceKindFactory, TariffFactory
 from abonent.leads.tests.factories import LeadFactory
+from abonent.payments.tests.factories import PaymentFactory
 from abonent.staff.tests.factories import make_staff
 
 ALL = {"manager", "admin", "support", "cashier", "none"}
@@ -39,6 +40,9 @@ URLS = [
     ("staff:account_correction", "account", "get", MONEY),
     ("staff:account_correction", "account", "post", MONEY),
     ("staff:account_ledger", "account", "get", ACCOUNTS),
+    ("staff:payment_refund", "payment", "get", MONEY),
+    ("staff:payment_refund", "payment", "post", MONEY),
+    ("staff:payment_problems", None, "get", MONEY),
     ("staff:tariff_changes", None, "get", TARIFF_CHANGES),
     ("staff:tariff_change_decide", "change", "post", TARIFF_CHANGES),
     ("staff:tariffs", None, "get", ADMIN),
@@ -79,6 +83,10 @@ def objects(db):
         "lead": {"lead_id": LeadFactory(tariff=tariff).pk},
         "account": {"account_id": account.pk},
         "change": {"change_id": change.pk},
+        "payment": {
+            "account_id": account.pk,
+            "payment_id": PaymentFactory(account=account, status="succeeded").pk,
+        },
     }
 
 
