@@ -24,7 +24,8 @@ from abonent.payments.services import (
 )
 
 pytestmark = pytest.mark.django_db
-DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+# A run of digits standing alone, not a piece of a hex token (idempotency keys, UUIDs).
+DIGIT_RUN = re.compile(r"(?<![\w-])\d{13,19}(?![\w-])")
 FIXTURES = Path(__file__).parent / "fixtures"
 SCANNED_APPS = ("payments", "billing", "core", "messaging", "accounts")
 
