@@ -68,11 +68,15 @@ def return_view(request: HttpRequest, payment_id: int) -> HttpResponse:
     """``GET /payments/return/<id>/``: our own record of the payment (never the query string),
     refreshing itself every few seconds until it is final. Another account's payment is 404."""
     payment = _own_payment(request, payment_id)
+    account = request.account  # type: ignore[attr-defined]
+    if payment.status == PaymentStatus.SUCCEEDED:
+        # credited in this very request, perhaps, after the account was read: show it fresh
+        account.refresh_from_db(fields=["balance_kop", "status"])
     return render(
         request,
         "payments/return.html",
         {
-            "account": request.account,  # type: ignore[attr-defined]
+            "account": account,
             "payment": payment,
             "status_text": payment_status_text(payment),
             "refresh_seconds": REFRESH_SECONDS,
