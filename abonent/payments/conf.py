@@ -102,9 +102,9 @@ def currency() -> str:
     return str(_get("ABONENT_PAYMENT_CURRENCY", "RUB"))
 
 
-def http_timeout_seconds() -> float:
-    """Timeout of one call to a gateway (connect and read)."""
-    return float(_get("ABONENT_PAYMENT_HTTP_TIMEOUT_SECONDS", 15))  # type: ignore[arg-type]
+def http_timeout_seconds() -> int:
+    """Timeout of one call to a gateway (connect and read), whole seconds."""
+    return int(_get("ABONENT_PAYMENT_HTTP_TIMEOUT_SECONDS", 15))  # type: ignore[arg-type]
 
 
 def return_url_base() -> str:

@@ -64,8 +64,9 @@ def max_attempts() -> int:
     return int(_get("MAX_ATTEMPTS", 10))
 
 
-def webhook_timeout() -> float:
-    return float(_get("WEBHOOK_TIMEOUT", 5.0))
+def webhook_timeout() -> int:
+    """Seconds to wait for the shop's answer to a notification."""
+    return int(_get("WEBHOOK_TIMEOUT", 5))
 
 
 def deliver_on_commit() -> bool:
