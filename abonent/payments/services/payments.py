@@ -242,7 +242,7 @@ def _card_save(*, payment: Payment, card: GatewayCard) -> Card | None:
 
 
 def payment_apply_gateway_state(
-    *, payment: Payment, gateway_payment: GatewayPayment
+    *, payment: Payment, gateway_payment: GatewayPayment, locked: bool = False
 ) -> ApplyResult:
     """Move our payment to the gateway's state: the single place that credits the ledger.
 
@@ -250,11 +250,15 @@ def payment_apply_gateway_state(
     once, keyed ``"<gateway>:<gateway payment id>"``, and is final: a later ``canceled`` or
     ``pending`` never undoes it. A ``succeeded`` whose amount or currency differs from ours is
     not credited (outcome ``mismatch``, logged for staff). A card the gateway reports as saved
-    is kept for the account.
+    is kept for the account. ``locked``: the caller's transaction already locked ``payment``
+    (with its account), as the webhook does when it looks the payment up.
     """
     gp = gateway_payment
-    with transaction.atomic():
-        p = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+    with transaction.atomic(savepoint=not locked):
+        if locked:
+            p = payment
+        else:
+            p = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
         if p.gateway_payment_id and p.gateway_payment_id != gp.id:
             logger.error(
                 "payment %s: gateway id %s is not ours (%s)", p.pk, gp.id, p.gateway_payment_id

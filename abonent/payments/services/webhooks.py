@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from abonent.core.errors import ApplicationError
 from abonent.payments import conf
 from abonent.payments.gateways import gateway_get
-from abonent.payments.gateways.base import WebhookRejected
+from abonent.payments.gateways.base import GatewayPayment, GatewayRefund, WebhookRejected
 from abonent.payments.models import EventOutcome, Payment, PaymentEvent
 from abonent.payments.services.payments import payment_apply_gateway_state
 from abonent.payments.services.refunds import refund_apply_gateway_state
@@ -89,58 +90,109 @@ def webhook_process(
             detail=str(exc)[:255],
         )
         return WebhookResult(HTTPStatus.BAD_REQUEST, EventOutcome.REJECTED, record.pk)
-    record = PaymentEvent.objects.create(
-        gateway=gateway_name,
-        event_type=event.event[:64],
-        gateway_object_id=event.object_id[:64],
-        body=event.body if len(raw_body) <= MAX_LOGGED_BODY else _body_json(raw_body),
-        signature_ok=True,
-        client_ip=ip,
-    )
-    outcome, detail, payment = _apply(gateway_name=gateway_name, event=event, gateway=gateway)
-    PaymentEvent.objects.filter(pk=record.pk).update(
-        outcome=outcome, detail=detail[:255], payment=payment
-    )
+    fields = {
+        "gateway": gateway_name,
+        "event_type": event.event[:64],
+        "gateway_object_id": event.object_id[:64],
+        "body": event.body if len(raw_body) <= MAX_LOGGED_BODY else _body_json(raw_body),
+        "signature_ok": True,
+        "client_ip": ip,
+        "received_at": timezone.now(),
+    }
+    # The gateway's answer (YooKassa re-reads) is fetched before the transaction: no row is
+    # locked while we wait on the network. Then one transaction applies the event (payment,
+    # ledger, notices) and records it with its outcome: all of it commits, or none of it.
+    try:
+        prepared = _prepare(gateway_name=gateway_name, event=event, gateway=gateway)
+        with transaction.atomic():
+            if isinstance(prepared, tuple):
+                outcome, detail, payment = prepared
+            else:
+                outcome, detail, payment = _apply(
+                    gateway_name=gateway_name, event=event, state=prepared
+                )
+            record = PaymentEvent.objects.create(
+                **fields, outcome=outcome, detail=detail[:255], payment=payment
+            )
+    except Exception:
+        # nothing was applied; the log still keeps the notification (outcome "received")
+        PaymentEvent.objects.create(**fields)
+        raise
     return WebhookResult(_STATUS[EventOutcome(outcome)], outcome, record.pk)
 
 
 def _find_payment(
-    gateway_name: str, gateway_id: str, metadata: Mapping[str, Any]
+    gateway_name: str, gateway_id: str, metadata: Mapping[str, Any], *, lock: bool = False
 ) -> Payment | None:
-    payment = Payment.objects.filter(gateway=gateway_name, gateway_payment_id=gateway_id).first()
+    """The payment by the gateway's id, else by our id in its metadata when we have not stored
+    the gateway's id (our create call may not have yet, or its answer was lost); None when
+    neither. With ``lock``, locked (with its account) in the caller's transaction: the look-up
+    and the lock are one query."""
+    payments = Payment.objects.filter(gateway=gateway_name)
+    if lock:
+        payments = payments.select_for_update().select_related("account")
+    payment = payments.filter(gateway_payment_id=gateway_id).first()
     if payment is not None:
         return payment
     ours = str(metadata.get("payment_id", ""))
-    if ours.isdigit():
-        # our create call may not have stored the gateway's id yet (or its answer was lost)
-        return Payment.objects.filter(
-            pk=int(ours), gateway=gateway_name, gateway_payment_id__isnull=True
-        ).first()
-    return None
+    if not ours.isdigit():
+        return None
+    if not lock:
+        return payments.filter(pk=int(ours), gateway_payment_id__isnull=True).first()
+    # Locked by its key alone: a notification applied meanwhile may have stored this very id
+    # (then it is ours, and applying it again answers "duplicate"), and a row lock re-checks a
+    # condition on that column after the wait.
+    payment = payments.filter(pk=int(ours)).first()
+    if payment is None or payment.gateway_payment_id not in (None, gateway_id):
+        return None
+    return payment
 
 
-def _apply(*, gateway_name: str, event, gateway) -> tuple[str, str, Payment | None]:  # type: ignore[no-untyped-def]
+_Outcome = tuple[str, str, Payment | None]
+
+
+def _prepare(  # type: ignore[no-untyped-def]
+    *, gateway_name: str, event, gateway
+) -> _Outcome | GatewayRefund | GatewayPayment | None:
+    """Outside any transaction: the state to apply (re-read from the gateway when it wants
+    that), or the outcome already known (an unknown payment, a gateway that did not answer).
+    None: apply the signed body's payment state."""
     if event.refund is not None:
-        refund = event.refund
-        if gateway.refetch_on_webhook:
-            try:
-                refund = gateway.get_refund(event.refund.id)
-            except ApplicationError as exc:
-                return EventOutcome.ERROR, f"could not re-read the refund: {exc.code}", None
-        outcome = refund_apply_gateway_state(gateway_name=gateway_name, gateway_refund=refund)
-        return outcome, "", None
+        if not gateway.refetch_on_webhook:
+            return event.refund
+        try:
+            return gateway.get_refund(event.refund.id)
+        except ApplicationError as exc:
+            return EventOutcome.ERROR, f"could not re-read the refund: {exc.code}", None
     assert event.payment is not None  # noqa: S101 - parse_notification gives one or the other
+    if not gateway.refetch_on_webhook:
+        return None
     payment = _find_payment(gateway_name, event.payment.id, event.payment.metadata)
     if payment is None:
-        logger.warning("%s notification for an unknown payment %s", gateway_name, event.object_id)
-        return EventOutcome.UNKNOWN, "no such payment", None
-    state = event.payment
-    if gateway.refetch_on_webhook:
-        try:
-            state = gateway.get_payment(event.payment.id)
-        except ApplicationError as exc:
-            return EventOutcome.ERROR, f"could not re-read the payment: {exc.code}", payment
-    result = payment_apply_gateway_state(payment=payment, gateway_payment=state)
+        return _unknown(gateway_name, event)
+    try:
+        return gateway.get_payment(event.payment.id)
+    except ApplicationError as exc:
+        return EventOutcome.ERROR, f"could not re-read the payment: {exc.code}", payment
+
+
+def _unknown(gateway_name: str, event) -> _Outcome:  # type: ignore[no-untyped-def]
+    logger.warning("%s notification for an unknown payment %s", gateway_name, event.object_id)
+    return EventOutcome.UNKNOWN, "no such payment", None
+
+
+def _apply(*, gateway_name: str, event, state) -> _Outcome:  # type: ignore[no-untyped-def]
+    """Inside the webhook's transaction: find and lock the payment in one query and apply
+    ``state`` (None: the signed body's)."""
+    if event.refund is not None:
+        outcome = refund_apply_gateway_state(gateway_name=gateway_name, gateway_refund=state)
+        return outcome, "", None
+    if state is None:
+        state = event.payment
+    payment = _find_payment(gateway_name, event.payment.id, event.payment.metadata, lock=True)
+    if payment is None:
+        return _unknown(gateway_name, event)
+    result = payment_apply_gateway_state(payment=payment, gateway_payment=state, locked=True)
     detail = ""
     if result.outcome == EventOutcome.MISMATCH:
         detail = (
