@@ -56,31 +56,60 @@ def _notice(
     category: str,
     compose: Compose,
     sender: Any = None,
+    event_key: bool = False,
 ) -> Message | None:
     """Write one notice (inbox message, log row, e-mail if wanted) in a savepoint of the
-    caller's transaction; None when its key was already used (it fired before)."""
+    caller's transaction; None when its key was already used (it fired before).
+
+    ``event_key``: the key names a row made in the caller's transaction, which holds the
+    account locked (``ledger_post``'s hook). No other transaction can know that key before
+    ours commits, so once the check below found it unused nobody can take it meanwhile: no
+    savepoint is needed to survive a duplicate (none can happen; any error rolls the caller
+    back, notice and event together)."""
     if NotificationLog.objects.filter(key=key).exists():
         return None
     with translation.override(email_language(account.language)):
         subject, body = compose(account)
+    if event_key:
+        return _notice_write(account, kind, key, category, subject, body, sender, locked=True)
     try:
         with transaction.atomic():
-            message = message_send_to_account(
-                account_id=account.pk, subject=subject, body=body, category=category, sender=sender
-            )
-            NotificationLog.objects.create(account=account, kind=kind, key=key, message=message)
-            if account.email and email_wanted(account_id=account.pk, kind=kind):
-                outbox_add(account=account, kind=kind, subject=subject, body=body)
+            return _notice_write(account, kind, key, category, subject, body, sender)
     except IntegrityError:  # the same event, notified at the same moment by someone else
         return None
+
+
+def _notice_write(  # noqa: PLR0913 - the notice's parts, from _notice only
+    account: Account,
+    kind: str,
+    key: str,
+    category: str,
+    subject: str,
+    body: str,
+    sender: Any,
+    *,
+    locked: bool = False,
+) -> Message:
+    message = message_send_to_account(
+        account_id=account.pk,
+        subject=subject,
+        body=body,
+        category=category,
+        sender=sender,
+        account_locked=locked,
+    )
+    NotificationLog.objects.create(account=account, kind=kind, key=key, message=message)
+    if account.email and email_wanted(account_id=account.pk, kind=kind):
+        outbox_add(account=account, kind=kind, subject=subject, body=body)
     return message
 
 
 # --- money and access ------------------------------------------------------------------------
 
 
-def payment_received(*, account: Account, entry: Any) -> Message | None:
-    """Money arrived (a ledger entry of kind ``payment``)."""
+def payment_received(*, account: Account, entry: Any, in_posting: bool = False) -> Message | None:
+    """Money arrived (a ledger entry of kind ``payment``). ``in_posting``: called by
+    ``ledger_post``'s hook, in the transaction that made ``entry`` with the account locked."""
 
     def compose(a: Account) -> tuple[str, str]:
         amount = format_money(entry.amount_kop)
@@ -97,11 +126,15 @@ def payment_received(*, account: Account, entry: Any) -> Message | None:
         key=f"payment_received:{entry.pk}",
         category=MessageCategory.BILLING,
         compose=compose,
+        event_key=in_posting,
     )
 
 
-def account_unblocked(*, account: Account, was: str, entry: Any) -> Message | None:
-    """A ``new`` account got its deposit, or a ``blocked`` one paid: services are on."""
+def account_unblocked(
+    *, account: Account, was: str, entry: Any, in_posting: bool = False
+) -> Message | None:
+    """A ``new`` account got its deposit, or a ``blocked`` one paid: services are on.
+    ``in_posting``: as for ``payment_received``."""
 
     def compose(a: Account) -> tuple[str, str]:
         balance = format_money(a.balance_kop)
@@ -125,6 +158,7 @@ def account_unblocked(*, account: Account, was: str, entry: Any) -> Message | No
         key=f"unblocked:{entry.pk}",
         category=MessageCategory.BILLING,
         compose=compose,
+        event_key=in_posting,
     )
 
 
@@ -132,9 +166,9 @@ def ledger_posted(*, account: Account, entry: Any, was: str) -> None:
     """The hook of ``ledger_post`` (inside its transaction, the account locked): "payment
     received" for money in through a payment, "services on" when the status became active."""
     if entry.kind == "payment" and entry.amount_kop > 0:
-        payment_received(account=account, entry=entry)
+        payment_received(account=account, entry=entry, in_posting=True)
     if was in (AccountStatus.NEW, AccountStatus.BLOCKED) and account.status == AccountStatus.ACTIVE:
-        account_unblocked(account=account, was=was, entry=entry)
+        account_unblocked(account=account, was=was, entry=entry, in_posting=True)
 
 
 def account_blocked(*, account: Account, day: dt.date) -> Message | None:

@@ -67,14 +67,16 @@ def message_send_to_account(
     body: str,
     category: str,
     sender: Any = None,
+    account_locked: bool = False,
 ) -> Message:
     """Send a message to one account. ``sender`` is the staff user, or None for the system.
     Call it inside the transaction of the event it tells about: the note exists exactly when
-    the event does."""
+    the event does. ``account_locked``: the caller's transaction holds the account's row
+    locked, so it exists and no savepoint is needed (an error rolls the caller back)."""
     subject, body = _clean(subject, body, category)
     user = sender if getattr(sender, "is_authenticated", False) else None
-    with transaction.atomic():
-        if not Account.objects.filter(pk=account_id).exists():
+    with transaction.atomic(savepoint=not account_locked):
+        if not account_locked and not Account.objects.filter(pk=account_id).exists():
             raise NotFound(_("No such account."))
         message = Message.objects.create(
             category=category,
