@@ -20,7 +20,8 @@ class NetworkCredential(models.Model):
 
     The login is the contract number unless staff set another. The password is not the cabinet
     password and is kept in clear text because CHAP and MS-CHAP need it: this table is read by
-    the RADIUS views only (and by staff pages that print it), never exposed through the API.
+    the RADIUS views, and shown to its owner on the cabinet's «Подключение» page on request (a
+    POST), never exposed through the API.
     ``mac`` binds the login to one device (``AA-BB-CC-DD-EE-FF``); ``static_ip`` comes from the
     static-IP add-on and is sent as ``Framed-IP-Address``.
     """

@@ -1,3 +1,10 @@
 """Cabinet URLs of network access (under /cabinet/connection/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from abonent.network import views
+
+app_name = "network"
+urlpatterns = [
+    path("", views.connection_view, name="connection"),
+]
