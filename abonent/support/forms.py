@@ -6,10 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from abonent.support.models import SUBJECT_MAX, TEXT_MAX, TicketCategory, TicketStatus
 from abonent.support.uploads import MAX_FILES
+
+_lazy_help = lazy(
+    lambda: (
+        gettext("Up to %(n)d screenshots or photos (PNG, JPEG, WebP, GIF), 5 MB each.")
+        % {"n": MAX_FILES}
+    ),
+    str,
+)
 
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 
@@ -29,8 +39,8 @@ class ImagesField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            _("Up to %(n)d screenshots or photos (PNG, JPEG, WebP, GIF), 5 MB each.")
-            % {"n": MAX_FILES},
+            # Interpolated when shown, in the page's language (not once at import).
+            _lazy_help(),
         )
         super().__init__(**kwargs)
         self.widget.attrs.update({"accept": IMAGE_ACCEPT, "multiple": True})

@@ -222,3 +222,14 @@ def test_ticket_page_queries_do_not_grow_with_messages(
 def test_nav_has_the_support_link(client, subscriber) -> None:
     html = client.get("/cabinet/support/").content.decode()
     assert 'href="/cabinet/support/" aria-current="page">Поддержка' in html
+
+
+def test_the_attachment_hint_follows_the_page_language() -> None:
+    """The hint is translated when shown, not once at import in the default language."""
+    account = AccountFactory()
+    ru = login(Client(), account).get("/cabinet/support/new/").content.decode()
+    assert "снимков экрана" in ru
+    en_client = login(Client(), account)
+    en_client.cookies["abonent_lang"] = "en"
+    en = en_client.get("/cabinet/support/new/").content.decode()
+    assert "screenshots or photos" in en and "снимков экрана" not in en
