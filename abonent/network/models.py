@@ -8,6 +8,7 @@ tables ``radacct`` and ``radpostauth``. All of that exists on PostgreSQL only.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +87,54 @@ class Nas(models.Model):
         return f"{self.shortname} ({self.nasname})"
 
 
+class ReplyTemplate(models.Model):
+    """A reply attribute that carries the tariff's speed to one type of NAS.
+
+    FreeRADIUS sends, for an active account, the rows of the asking NAS's type (the generated
+    ``authorize_reply_query`` filters ``radreply`` on ``%{client:nas_type}``); a CoA-Request
+    that changes a live session's speed carries the same rows. In ``value`` these placeholders
+    are replaced: ``{up}`` and ``{down}`` (kbit/s), ``{up_bps}`` and ``{down_bps}`` (bit/s),
+    ``{up_bytes}`` and ``{down_bytes}`` (bytes per second: one second of traffic, a burst size).
+    Defaults are seeded by migration 0004 and put back by ``reply_templates_ensure``.
+    """
+
+    nas_type = models.CharField(_("NAS type"), max_length=16, choices=NasType.choices)
+    attribute = models.CharField(_("attribute"), max_length=64)
+    op = models.CharField(_("operator"), max_length=2, default=":=")
+    value = models.CharField(_("value template"), max_length=253)
+
+    class Meta:
+        ordering = ["nas_type", "id"]
+        verbose_name = _("speed reply attribute")
+        verbose_name_plural = _("speed reply attributes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(attribute=""), name="reply_template_attribute"),
+            models.CheckConstraint(condition=Q(op__in=[":=", "=", "+="]), name="reply_template_op"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nas_type}: {self.attribute} {self.op} {self.value}"
+
+    def render(self, *, up_kbps: int, down_kbps: int) -> str:
+        """The value for these speeds (the same replacements the ``radreply`` view makes)."""
+        return render_speed(self.value, up_kbps=up_kbps, down_kbps=down_kbps)
+
+
+def render_speed(template: str, *, up_kbps: int, down_kbps: int) -> str:
+    """Replace the speed placeholders of a reply template (see ``ReplyTemplate``)."""
+    values = {
+        "{up_bps}": str(up_kbps * 1000),
+        "{down_bps}": str(down_kbps * 1000),
+        "{up_bytes}": str(up_kbps * 125),
+        "{down_bytes}": str(down_kbps * 125),
+        "{up}": str(up_kbps),
+        "{down}": str(down_kbps),
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    return template
+
+
 class AttributeList(models.TextChoices):
     """Which of FreeRADIUS's group lists a group attribute belongs to."""
 
@@ -152,6 +201,9 @@ class RadAcct(models.Model):
     callingstationid = models.TextField(null=True)
     acctterminatecause = models.TextField(null=True)
     framedipaddress = models.GenericIPAddressField(null=True)
+    # The policy granted at login (the Access-Accept's Class, echoed by the NAS; set anew by an
+    # acknowledged CoA): see ``coa``.
+    policy_class = models.TextField(null=True, db_column="class")
 
     class Meta:
         managed = False
@@ -173,6 +225,7 @@ class RadPostAuth(models.Model):
     callingstationid = models.TextField(null=True)
     authdate = models.DateTimeField()
     reason = models.TextField(null=True)
+    policy_class = models.TextField(null=True, db_column="class")  # the reply's Class
 
     class Meta:
         managed = False
@@ -182,3 +235,101 @@ class RadPostAuth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.reply} {self.reason}"
+
+
+class ChangeKind(models.TextChoices):
+    """What is asked of the NAS (RFC 5176)."""
+
+    DISCONNECT = "disconnect", _("Disconnect")
+    COA = "coa", _("Change of speed (CoA)")
+
+
+class ChangeReason(models.TextChoices):
+    """Why a live session is disconnected or changed."""
+
+    BLOCKED = "blocked", _("The account was blocked")
+    UNBLOCKED = "unblocked", _("The account was unblocked")
+    NOT_ALLOWED = "not_allowed", _("The account may not be online (new, paused or closed)")
+    UNKNOWN_LOGIN = "unknown_login", _("The network login no longer exists")
+    SPEED = "speed", _("The speed changed")
+    ADDRESS = "address", _("The static IP address changed")
+    STAFF = "staff", _("Disconnected by staff")
+
+
+class ChangeState(models.TextChoices):
+    """Where a request to the NAS stands."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    ACKED = "acked", _("Done by the NAS")
+    NAKED = "naked", _("Refused by the NAS")
+    FAILED = "failed", _("The NAS did not answer")
+    CANCELLED = "cancelled", _("Not needed any more")
+
+
+class SessionChange(models.Model):
+    """One Disconnect-Request or CoA-Request for a live session, and what became of it.
+
+    Made by ``coa.sessions_reconcile`` when an open ``radacct`` session was granted a policy
+    (its ``Class``) other than the one its account would get now, or by staff through
+    ``coa.session_disconnect``. Sent outside any transaction, retried with backoff while
+    ``pending``; a NAS that does not answer ends in ``failed``. Never touches money.
+    ``radacct_id`` is not a foreign key: ``radacct`` belongs to FreeRADIUS (PostgreSQL only).
+    """
+
+    radacct_id = models.BigIntegerField(_("session"))
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nas = models.ForeignKey(Nas, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(_("network login"), max_length=253)
+    acct_session_id = models.CharField(_("session id"), max_length=253)
+    nas_ip = models.GenericIPAddressField(_("NAS address"))
+    framed_ip = models.GenericIPAddressField(_("subscriber's IP address"), null=True, blank=True)
+    kind = models.CharField(_("request"), max_length=16, choices=ChangeKind.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=ChangeReason.choices)
+    granted_class = models.CharField(_("policy the session has"), max_length=253, blank=True)
+    target_class = models.CharField(_("policy it should have"), max_length=253, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("session change")
+        verbose_name_plural = _("session changes")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="session_change_due",
+            ),
+            models.Index(fields=["radacct_id"], name="session_change_session"),
+        ]
+        constraints = [
+            # The reconciler asks once per session and wanted policy (staff may ask again;
+            # a cancelled request does not count).
+            models.UniqueConstraint(
+                fields=["radacct_id", "target_class", "kind"],
+                condition=~Q(reason="staff") & ~Q(state="cancelled"),
+                name="session_change_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(finished_at__isnull=False),
+                name="session_change_finished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.username} {self.acct_session_id} ({self.state})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -44,18 +45,33 @@ def radclient_send(
     port: int,
     secret: str,
     kind: str,
-    attributes: dict[str, str | int],
+    attributes: Mapping[str, str | int] | Iterable[tuple[str, str | int]],
     timeout: float = 2.0,
     retries: int = 1,
 ) -> RadiusAnswer:
-    """Send one request (``kind`` is ``auth`` or ``acct``) and parse the answer."""
+    """Send one request and parse the answer. ``kind`` is radclient's: ``auth``, ``acct``,
+    ``disconnect`` or ``coa`` (RFC 5176; the port is then the NAS's CoA port). ``attributes``
+    is a mapping, or pairs when a name repeats (``Cisco-AVPair`` twice). ``retries`` is
+    radclient's ``-r``: how many times it sends in all, ``timeout`` seconds apart, before it
+    gives up (``RadclientError``)."""
     binary = shutil.which("radclient")
     if binary is None:
         raise RadclientError("radclient not found: install freeradius-utils.")
-    packet = ", ".join(f"{name} = {_value(value)}" for name, value in attributes.items())
+    pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
+    packet = ", ".join(f"{name} = {_value(value)}" for name, value in pairs)
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - a fixed binary and arguments, no shell
-        [binary, "-x", "-r", str(retries), "-t", str(timeout), f"{server}:{port}", kind, secret],
+        [
+            binary,
+            "-x",
+            "-r",
+            str(retries),
+            "-t",
+            str(timeout),
+            f"{server}:{port}",
+            kind,
+            secret,
+        ],
         input=packet + "\n",
         capture_output=True,
         text=True,

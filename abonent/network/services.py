@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from abonent.accounts.models import Account
 from abonent.core.audit import audit_record
 from abonent.core.errors import ApplicationError, NotFound
-from abonent.network.models import AttributeList, GroupAttribute, NetworkCredential
+from abonent.network.models import (
+    AttributeList,
+    GroupAttribute,
+    NetworkCredential,
+    ReplyTemplate,
+)
 
 # Letters and digits without look-alikes: a network password is typed into a router by hand.
 PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"  # noqa: S105
@@ -26,6 +31,33 @@ RESTRICTED_GROUP = "restricted"
 RESTRICTED_DEFAULTS = [
     (AttributeList.REPLY, "Mikrotik-Address-List", ":=", "abonent-blocked"),
     (AttributeList.REPLY, "Mikrotik-Rate-Limit", ":=", "1024k/1024k"),
+]
+# The speed of an active account per NAS type (``ReplyTemplate``; see its placeholders).
+# Staff may change these rows; ``reply_templates_ensure`` seeds them into an empty table.
+REPLY_TEMPLATE_DEFAULTS = [
+    ("mikrotik", "Mikrotik-Rate-Limit", ":=", "{up}k/{down}k"),
+    ("other", "Mikrotik-Rate-Limit", ":=", "{up}k/{down}k"),
+    # accel-ppp's shaper with "[shaper] attr=Filter-Id": "down/up" in kbit/s.
+    ("accel-ppp", "Filter-Id", ":=", "{down}/{up}"),
+    # Cisco IOS PPP: a rate-limit per direction on the virtual-access interface, in bit/s with
+    # one second of traffic (in bytes) as the bursts.
+    (
+        "cisco",
+        "Cisco-AVPair",
+        "+=",
+        "lcp:interface-config#1=rate-limit output {down_bps} {down_bytes} {down_bytes} "
+        "conform-action transmit exceed-action drop",
+    ),
+    (
+        "cisco",
+        "Cisco-AVPair",
+        "+=",
+        "lcp:interface-config#2=rate-limit input {up_bps} {up_bytes} {up_bytes} "
+        "conform-action transmit exceed-action drop",
+    ),
+    # Juniper (ERX/MX): policies defined on the router, one per speed.
+    ("juniper", "ERX-Egress-Policy-Name", ":=", "abonent-down-{down}k"),
+    ("juniper", "ERX-Ingress-Policy-Name", ":=", "abonent-up-{up}k"),
 ]
 _MAC = re.compile(r"^[0-9A-F]{12}$")
 
@@ -156,3 +188,15 @@ def group_defaults_ensure() -> None:
             attribute=attribute,
             defaults={"op": op, "value": value},
         )
+
+
+def reply_templates_ensure() -> int:
+    """Seed the default speed reply attributes when there are none at all (staff's rows,
+    even a deliberately short list, are left as they are); returns how many were made."""
+    if ReplyTemplate.objects.exists():
+        return 0
+    made = ReplyTemplate.objects.bulk_create(
+        ReplyTemplate(nas_type=nas_type, attribute=attribute, op=op, value=value)
+        for nas_type, attribute, op, value in REPLY_TEMPLATE_DEFAULTS
+    )
+    return len(made)

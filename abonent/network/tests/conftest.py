@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from abonent.accounts.tests.factories import AccountFactory
 from abonent.catalogue.tests.factories import TariffFactory
-from abonent.network.services import credential_create
+from abonent.network.models import Nas
+from abonent.network.radius_config import RadiusDatabase, radius_config_write
+from abonent.network.services import (
+    credential_create,
+    group_defaults_ensure,
+    reply_templates_ensure,
+)
+
+SECRET = "loopback-secret"
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -48,3 +60,61 @@ def subscriber():
         return account, credential
 
     return make
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def nas_type() -> str:
+    """The type of the loopback NAS row (override with ``@pytest.mark.parametrize``)."""
+    return "other"
+
+
+@pytest.fixture
+def radius(transactional_db, tmp_path: Path, nas_type: str):
+    """A running FreeRADIUS with the generated configuration; yields (auth_port, acct_port).
+    Its one client is the NAS row ``127.0.0.1`` of type ``nas_type``."""
+    require_freeradius()
+    group_defaults_ensure()  # transactional tests flush the migration's rows
+    reply_templates_ensure()
+    Nas.objects.create(nasname="127.0.0.1", shortname="loopback", secret=SECRET, type=nas_type)
+    auth_port, acct_port = free_udp_port(), free_udp_port()
+    out = radius_config_write(
+        out=tmp_path / "raddb",
+        database=RadiusDatabase.from_settings(connection.settings_dict),
+        auth_port=auth_port,
+        acct_port=acct_port,
+        listen="127.0.0.1",
+        reject_delay=0,
+        pool_start=1,
+        pool_max=4,
+    )
+    log_path = tmp_path / "freeradius.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [shutil.which("freeradius") or "freeradius", "-X", "-d", str(out)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while "Ready to process requests" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(log_path.read_text().splitlines()[-30:])
+                pytest.fail(f"FreeRADIUS did not start (exit {process.poll()}):\n{tail}")
+            time.sleep(0.05)
+        yield auth_port, acct_port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        with connection.cursor() as cursor:  # not Django tables: flush leaves them
+            cursor.execute("DELETE FROM radacct")
+            cursor.execute("DELETE FROM radpostauth")

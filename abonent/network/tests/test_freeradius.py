@@ -7,77 +7,18 @@ except in CI (``CI=true``) where that is a failure.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from abonent.billing.services.posting import ledger_post
-from abonent.network.models import Nas, RadAcct, RadPostAuth
+from abonent.network.models import RadAcct, RadPostAuth
 from abonent.network.radclient import radclient_send
-from abonent.network.radius_config import RadiusDatabase, radius_config_write
-from abonent.network.services import group_defaults_ensure
 
-from .conftest import needs_postgres, require_freeradius
+from .conftest import SECRET, needs_postgres
 
 pytestmark = needs_postgres
-SECRET = "loopback-secret"
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def radius(transactional_db, tmp_path: Path):
-    """A running FreeRADIUS with the generated configuration; yields (auth_port, acct_port)."""
-    require_freeradius()
-    group_defaults_ensure()  # transactional tests flush the migration's rows
-    Nas.objects.create(nasname="127.0.0.1", shortname="loopback", secret=SECRET)
-    auth_port, acct_port = free_udp_port(), free_udp_port()
-    out = radius_config_write(
-        out=tmp_path / "raddb",
-        database=RadiusDatabase.from_settings(connection.settings_dict),
-        auth_port=auth_port,
-        acct_port=acct_port,
-        listen="127.0.0.1",
-        reject_delay=0,
-        pool_start=1,
-        pool_max=4,
-    )
-    log_path = tmp_path / "freeradius.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [shutil.which("freeradius") or "freeradius", "-X", "-d", str(out)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 15
-        while "Ready to process requests" not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = "\n".join(log_path.read_text().splitlines()[-30:])
-                pytest.fail(f"FreeRADIUS did not start (exit {process.poll()}):\n{tail}")
-            time.sleep(0.05)
-        yield auth_port, acct_port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with connection.cursor() as cursor:  # not Django tables: flush leaves them
-            cursor.execute("DELETE FROM radacct")
-            cursor.execute("DELETE FROM radpostauth")
 
 
 def auth(port: int, login: str, password: str, *, chap: bool = False, **extra):
@@ -102,6 +43,8 @@ def test_money_decides_who_gets_online(radius, subscriber):
     assert answer.code == "Access-Accept"
     assert answer.first("Mikrotik-Rate-Limit") == "50000k/100000k"
     assert answer.first("Framed-IP-Address") == "10.1.0.9"
+    granted = answer.first("Class")  # the policy, echoed by the NAS in accounting
+    assert bytes.fromhex(granted[2:]) == b"abonent:full:50000/100000:10.1.0.9"
     assert last_reason(active.login) == ("Access-Accept", None)
     assert auth(auth_port, active.login, active.password, chap=True).code == "Access-Accept"
 
@@ -148,6 +91,7 @@ def test_money_decides_who_gets_online(radius, subscriber):
         "NAS-Port-Id": "ether2",
         "Framed-IP-Address": "10.1.0.9",
         "Calling-Station-Id": "aa:bb:cc:dd:ee:01",
+        "Class": granted,
     }
     steps = [("Start", 0, 0, 0), ("Interim-Update", 60, 1_000, 50_000)]
     steps.append(("Stop", 120, 3_000, 250_000))
@@ -165,6 +109,9 @@ def test_money_decides_who_gets_online(radius, subscriber):
     assert row.framedipaddress == "10.1.0.9"
     assert row.acctsessiontime == 120
     assert row.callingstationid == "AA-BB-CC-DD-EE-01"
+    assert row.policy_class == "abonent:full:50000/100000:10.1.0.9"
+    accepted = RadPostAuth.objects.filter(username=active.login, reply="Access-Accept")
+    assert accepted.order_by("-id").first().policy_class == "abonent:full:50000/100000:10.1.0.9"
 
 
 def test_radius_check_reports_in_one_line(radius, subscriber):
@@ -176,6 +123,7 @@ def test_radius_check_reports_in_one_line(radius, subscriber):
     line = out.getvalue().strip()
     assert "\n" not in line
     assert line.startswith(f"Access-Accept from 127.0.0.1:{auth_port} for {active.login} in ")
-    assert line.endswith("Mikrotik-Rate-Limit = 50000k/100000k")
+    assert "Mikrotik-Rate-Limit = 50000k/100000k" in line
+    assert line.endswith("Class = abonent:full:50000/100000")  # shown as text
     with pytest.raises(CommandError, match="Access-Reject .* \\(reason: closed\\)"):
         call_command("radius_check", port=auth_port, login=closed.login, chap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from abonent.network.models import Nas
+from abonent.network.models import Nas, ReplyTemplate
 from abonent.network.services import group_defaults_ensure
 
 from .conftest import needs_postgres
@@ -13,12 +13,18 @@ from .conftest import needs_postgres
 pytestmark = [pytest.mark.django_db, needs_postgres]
 
 
-def rows(table: str, user: str) -> list[tuple[str, str, str]]:
-    """(attribute, op, value) of a user, as rlm_sql's authorize queries select them."""
+def rows(table: str, user: str, nas_type: str = "mikrotik") -> list[tuple[str, str, str]]:
+    """(attribute, op, value) of a user, as rlm_sql's authorize queries select them (the reply
+    query of the generated configuration keeps the rows of the asking NAS's type)."""
+    where = "UserName = %s"
+    params = [user]
+    if table == "radreply":
+        where += " AND NASType IN ('', %s)"
+        params.append(nas_type)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT Attribute, Op, Value FROM {table} WHERE UserName = %s ORDER BY id",  # noqa: S608
-            [user],
+            f"SELECT Attribute, Op, Value FROM {table} WHERE {where} ORDER BY id, value",  # noqa: S608
+            params,
         )
         return list(cursor.fetchall())
 
@@ -40,8 +46,65 @@ def test_active_gets_its_password_speed_and_static_ip(subscriber):
     assert rows("radreply", credential.login) == [
         ("Mikrotik-Rate-Limit", ":=", "50000k/100000k"),
         ("Framed-IP-Address", ":=", "10.1.0.7"),
+        ("Class", ":=", "abonent:full:50000/100000:10.1.0.7"),
     ]
     assert groups(credential.login) == []
+
+
+def test_the_speed_attributes_follow_the_nas_type(subscriber):
+    _account, credential = subscriber("active")
+    speed = {
+        nas_type: [row for row in rows("radreply", credential.login, nas_type) if row[0] != "Class"]
+        for nas_type in ("mikrotik", "other", "accel-ppp", "cisco", "juniper")
+    }
+    assert speed["mikrotik"] == speed["other"] == [("Mikrotik-Rate-Limit", ":=", "50000k/100000k")]
+    assert speed["accel-ppp"] == [("Filter-Id", ":=", "100000/50000")]
+    assert speed["cisco"] == [
+        (
+            "Cisco-AVPair",
+            "+=",
+            "lcp:interface-config#1=rate-limit output 100000000 12500000 12500000 "
+            "conform-action transmit exceed-action drop",
+        ),
+        (
+            "Cisco-AVPair",
+            "+=",
+            "lcp:interface-config#2=rate-limit input 50000000 6250000 6250000 "
+            "conform-action transmit exceed-action drop",
+        ),
+    ]
+    assert speed["juniper"] == [
+        ("ERX-Egress-Policy-Name", ":=", "abonent-down-100000k"),
+        ("ERX-Ingress-Policy-Name", ":=", "abonent-up-50000k"),
+    ]
+    # The view and the CoA sender replace the placeholders alike.
+    for template in ReplyTemplate.objects.all():
+        assert (
+            template.attribute,
+            template.op,
+            template.render(up_kbps=50_000, down_kbps=100_000),
+        ) in speed[template.nas_type]
+
+
+def test_the_class_names_the_policy(subscriber):
+    def policy(login: str) -> str | None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT class FROM abonent_policy WHERE username = %s", [login])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    account, credential = subscriber("active")
+    assert policy(credential.login) == "abonent:full:50000/100000"
+    account.status = "blocked"
+    account.save(update_fields=["status"])
+    assert policy(credential.login) == "abonent:restricted"
+    assert rows("radreply", credential.login) == [("Class", ":=", "abonent:restricted")]
+    for status in ("new", "suspended", "closed"):
+        account.status = status
+        account.save(update_fields=["status"])
+        assert policy(credential.login) == "abonent:reject"
+        assert rows("radreply", credential.login) == []
+    assert policy("no-such-login") is None
 
 
 def test_blocked_is_accepted_into_the_restricted_group(subscriber):
@@ -51,7 +114,8 @@ def test_blocked_is_accepted_into_the_restricted_group(subscriber):
         ("Cleartext-Password", ":=", credential.password),
         ("Abonent-Reason", ":=", "blocked"),
     ]
-    assert rows("radreply", credential.login) == []  # no tariff speed, no static IP
+    # no tariff speed, no static IP: the Class says "restricted"
+    assert rows("radreply", credential.login) == [("Class", ":=", "abonent:restricted")]
     assert groups(credential.login) == ["restricted"]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -83,7 +147,7 @@ def test_the_lookup_never_reads_the_ledger(subscriber):
     _account, credential = subscriber("active")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny
-        for view in ("radcheck", "radreply", "radusergroup"):
+        for view in ("radcheck", "radreply", "radusergroup", "abonent_policy"):
             cursor.execute(
                 f"EXPLAIN SELECT * FROM {view} WHERE UserName = %s",  # noqa: S608
                 [credential.login],

@@ -10,6 +10,18 @@ from abonent.network.models import Nas, NetworkCredential, RadPostAuth
 from abonent.network.radclient import RadclientError, radclient_send
 
 
+def _readable(value: str) -> str:
+    """An octets value that is printable text (our Class) as that text."""
+    if value.startswith("0x") and len(value) > 2:
+        try:
+            text = bytes.fromhex(value[2:]).decode("ascii")
+        except ValueError:
+            return value
+        if text.isprintable():
+            return text
+    return value
+
+
 class Command(BaseCommand):
     help = (
         "Send a test Access-Request with radclient and report the answer in one line "
@@ -55,7 +67,9 @@ class Command(BaseCommand):
             )
         except RadclientError as exc:
             raise CommandError(f"{where}: {exc}") from exc
-        attrs = ", ".join(f"{k} = {v}" for k, values in answer.attributes.items() for v in values)
+        attrs = ", ".join(
+            f"{k} = {_readable(v)}" for k, values in answer.attributes.items() for v in values
+        )
         line = f"{answer.code} from {where} for {login} in {answer.elapsed_ms:.0f} ms"
         if answer.code != "Access-Accept":
             reason = (
