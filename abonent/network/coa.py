@@ -330,7 +330,7 @@ def _claim(limit: int, ids: list[int] | None = None) -> list[SessionChange]:
         else:
             due = due.filter(next_attempt_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, of=("self",))
         claimed = list(due.select_related("nas").order_by("id")[:limit])
         SessionChange.objects.filter(pk__in=[c.pk for c in claimed]).update(
             next_attempt_at=now + LEASE
@@ -442,14 +442,16 @@ def session_changes_deliver(
     *,
     ids: list[int] | None = None,
     limit: int = BATCH,
-    timeout: float = SEND_TIMEOUT,
-    tries: int = SEND_TRIES,
+    timeout: float | None = None,
+    tries: int | None = None,
     result: ReconcileResult | None = None,
 ) -> ReconcileResult:
     """Send the due pending requests (or the pending ones among ``ids``, due or not), each
     NAS's in order and up to PARALLEL_NAS NASes at once, and record the answers. Holds no
     transaction or row lock while it waits for a NAS."""
     result = result or ReconcileResult()
+    timeout = SEND_TIMEOUT if timeout is None else timeout
+    tries = SEND_TRIES if tries is None else tries
     if not _available():
         return result
     claimed = _claim(limit, ids)
@@ -487,7 +489,7 @@ def session_changes_deliver(
 
 
 def sessions_reconcile(
-    *, timeout: float = SEND_TIMEOUT, tries: int = SEND_TRIES, limit: int = BATCH
+    *, timeout: float | None = None, tries: int | None = None, limit: int = BATCH
 ) -> ReconcileResult:
     """Find the open sessions whose policy is out of date, and send their NASes the due
     Disconnect/CoA requests. Safe to run often and from several workers at once."""
