@@ -127,3 +127,39 @@ def test_radius_check_reports_in_one_line(radius, subscriber):
     assert line.endswith("Class = abonent:full:50000/100000")  # shown as text
     with pytest.raises(CommandError, match="Access-Reject .* \\(reason: closed\\)"):
         call_command("radius_check", port=auth_port, login=closed.login, chap=True)
+
+
+@pytest.mark.parametrize(
+    ("nas_type", "expected"),
+    [
+        ("mikrotik", {"Mikrotik-Rate-Limit": ["50000k/100000k"]}),
+        ("accel-ppp", {"Filter-Id": ["100000/50000"]}),
+        (
+            "cisco",
+            {
+                "Cisco-AVPair": [
+                    "lcp:interface-config#1=rate-limit output 100000000 12500000 12500000 "
+                    "conform-action transmit exceed-action drop",
+                    "lcp:interface-config#2=rate-limit input 50000000 6250000 6250000 "
+                    "conform-action transmit exceed-action drop",
+                ]
+            },
+        ),
+        (
+            "juniper",
+            {
+                "ERX-Egress-Policy-Name": ["abonent-down-100000k"],
+                "ERX-Ingress-Policy-Name": ["abonent-up-50000k"],
+            },
+        ),
+    ],
+)
+def test_each_nas_type_gets_its_speed_attributes(radius, subscriber, nas_type, expected):
+    auth_port, _acct_port = radius
+    _account, active = subscriber("active", static_ip="10.1.0.4")
+    answer = auth(auth_port, active.login, active.password)
+    assert answer.code == "Access-Accept"
+    speed = {k: v for k, v in answer.attributes.items() if k not in ("Class", "Framed-IP-Address")}
+    assert speed == expected
+    assert answer.first("Framed-IP-Address") == "10.1.0.4"
+    assert answer.first("Class") == "0x" + b"abonent:full:50000/100000:10.1.0.4".hex()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def test_writes_a_trimmed_configuration(tmp_path: Path):
     queries = (out / "mods-config/sql/main/postgresql/queries.conf").read_text()
     assert "%{control:Abonent-Reason}" in queries
     assert "User-Password" not in queries.split("post-auth {")[-1]  # no passwords logged
+    # The Class (the policy granted) is stored with every session and every answer.
+    assert 'column_name = ", Class"' in queries
+    assert "packet_xlat = \", NULLIF('%{string:&Class}', '')\"" in queries
+    assert "reply_xlat = \", NULLIF('%{string:&reply:Class}', '')\"" in queries
+    assert "${....class.packet_xlat}" in queries.split("start {")[1]  # the stock queries use it
+    # The reply rows of the asking NAS's type.
+    assert "AND NASType IN ('', '%{client:nas_type}')" in queries
+    assert queries.count("\nauthorize_reply_query = ") == 1
+    assert "%{sql:SELECT class FROM radpostauth" in site  # a NAS that drops Class
 
 
 @has_freeradius
@@ -64,3 +74,11 @@ def test_missing_freeradius_is_a_clear_error(tmp_path: Path):
 def test_command_says_it_needs_postgres(tmp_path: Path):
     with pytest.raises(CommandError, match="PostgreSQL only"):
         call_command("radius_config", out=tmp_path / "raddb")
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite note")
+@pytest.mark.django_db
+def test_radius_sync_says_it_needs_postgres():
+    out = StringIO()
+    call_command("radius_sync", stdout=out)
+    assert "PostgreSQL only" in out.getvalue()
