@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from abonent.core.errors import ApplicationError, NotFound
 from abonent.network.models import (
     AttributeList,
     GroupAttribute,
+    NasType,
     NetworkCredential,
     ReplyTemplate,
 )
@@ -200,3 +203,117 @@ def reply_templates_ensure() -> int:
         for nas_type, attribute, op, value in REPLY_TEMPLATE_DEFAULTS
     )
     return len(made)
+
+
+DICTIONARY_DIRS = [Path("/usr/share/freeradius"), Path("/etc/freeradius/3.0")]
+SPEED_PLACEHOLDERS = {"up", "down", "up_bps", "down_bps", "up_bytes", "down_bytes"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_ATTRIBUTE_LINE = re.compile(r"^\s*(?:ATTRIBUTE|ALIAS)\s+(\S+)", re.M)
+
+
+@lru_cache(maxsize=1)
+def radius_attribute_names() -> frozenset[str] | None:
+    """The attribute names FreeRADIUS's dictionaries know (lower case), or None where they
+    are not installed (then names are not checked)."""
+    names: set[str] = set()
+    for directory in DICTIONARY_DIRS:
+        for path in sorted(directory.glob("dictionary*")):
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            names.update(name.lower() for name in _ATTRIBUTE_LINE.findall(text))
+    return frozenset(names) if names else None
+
+
+def reply_template_save(
+    *,
+    actor: Any,
+    nas_type: str,
+    attribute: str,
+    value: str,
+    op: str = ":=",
+    template_id: int | None = None,
+) -> ReplyTemplate:
+    """Add a speed reply attribute for a NAS type, or change one (``template_id``).
+
+    The attribute must be one FreeRADIUS knows (an unknown name in ``radreply`` makes it reject
+    every login of that NAS type), ``Name:tag`` for a tagged one; the value may use only the
+    speed placeholders. New logins get it at once; live sessions at their next CoA or login.
+    """
+    attribute = attribute.strip()
+    value = value.strip()
+    if nas_type not in NasType.values:
+        raise ApplicationError(_("Choose a NAS type."), field="nas_type")
+    if not attribute:
+        raise ApplicationError(_("Enter the attribute."), field="attribute")
+    known = radius_attribute_names()
+    name = re.sub(r":\d+$", "", attribute)
+    if known is not None and name.lower() not in known:
+        raise ApplicationError(
+            _("FreeRADIUS does not know the attribute %(name)s.") % {"name": name},
+            field="attribute",
+        )
+    if op not in (":=", "=", "+="):
+        raise ApplicationError(_("The operator is :=, = or +=."), field="op")
+    unknown = sorted(set(_PLACEHOLDER.findall(value)) - SPEED_PLACEHOLDERS)
+    if unknown:
+        raise ApplicationError(
+            _(
+                "Unknown placeholder {%(name)s}: use {up}, {down}, {up_bps}, {down_bps}, "
+                "{up_bytes} or {down_bytes}."
+            )
+            % {"name": unknown[0]},
+            field="value",
+        )
+    if not value or len(value) > 253:
+        raise ApplicationError(_("Enter a value of at most 253 characters."), field="value")
+    with transaction.atomic():
+        if template_id is None:
+            template = ReplyTemplate(nas_type=nas_type)
+            before: dict[str, Any] = {}
+        else:
+            template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
+            if template is None:
+                raise NotFound(_("No such speed attribute."))
+            before = {
+                "nas_type": template.nas_type,
+                "attribute": template.attribute,
+                "op": template.op,
+                "value": template.value,
+            }
+        template.nas_type, template.attribute, template.op, template.value = (
+            nas_type,
+            attribute,
+            op,
+            value,
+        )
+        template.save()
+        audit_record(
+            actor=actor,
+            action="network.reply_template_save",
+            obj=template,
+            before=before,
+            after={"nas_type": nas_type, "attribute": attribute, "op": op, "value": value},
+        )
+    return template
+
+
+def reply_template_delete(*, actor: Any, template_id: int) -> None:
+    """Remove a speed reply attribute (audited)."""
+    with transaction.atomic():
+        template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
+        if template is None:
+            raise NotFound(_("No such speed attribute."))
+        audit_record(
+            actor=actor,
+            action="network.reply_template_delete",
+            obj=template,
+            before={
+                "nas_type": template.nas_type,
+                "attribute": template.attribute,
+                "op": template.op,
+                "value": template.value,
+            },
+        )
+        template.delete()

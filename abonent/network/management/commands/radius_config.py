@@ -56,5 +56,7 @@ class Command(BaseCommand):
             f"(auth {options['auth_port']}/udp, acct {options['acct_port']}/udp).\n"
             f"Check it:  freeradius -C -d {out}\n"
             f"Run it:    freeradius -f -X -d {out}   (foreground, debug output)\n"
-            "Clients come from the nas table: add your NASes before starting it."
+            "Clients come from the nas table: add your NASes before starting it.\n"
+            "Live sessions: run `abonent radius-sync --loop 5` (radclient; the NASes' CoA port, "
+            "3799/udp, open to it)."
         )
