@@ -11,6 +11,7 @@ urlpatterns = [
     # every answer under /api/v1/ is JSON, unknown paths and wrong methods included
     path("api/v1/", api_urls(api)),
     path("staff/support/", include("abonent.support.staff_urls")),
+    path("staff/network/", include("abonent.network.staff_urls")),
     path("staff/", include("abonent.staff.urls")),
     path("sandbox-acquirer/", include("abonent.sandbox_acquirer.urls")),
     path("payments/", include("abonent.payments.urls")),

@@ -24,6 +24,8 @@ SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "passwords": (Role.SUPPORT, Role.ADMIN),
     # Provider mail: support staff write to one subscriber or broadcast to a segment.
     "mail": (Role.SUPPORT, Role.ADMIN),
+    # Network: live sessions and credentials for support and admins (NASes: admins only).
+    "network": (Role.SUPPORT, Role.ADMIN),
     "catalogue": (Role.ADMIN,),
     "audit": (Role.ADMIN,),
 }

@@ -45,6 +45,7 @@ from abonent.core.access import has_role
 from abonent.core.errors import ApplicationError, NotFound
 from abonent.leads.models import Lead, LeadStatus
 from abonent.leads.selectors import lead_get
+from abonent.network.selectors import account_network
 from abonent.staff import selectors
 from abonent.staff.decorators import SECTION_ROLES, staff_view
 from abonent.staff.forms import (
@@ -227,6 +228,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "can_decide_changes": has_role(user, *SECTION_ROLES["tariff_changes"]),
             "can_post_money": can_post_money,
             "can_write": has_role(user, *SECTION_ROLES["mail"]),
+            "network": account_network(account_id=account.pk),
+            "can_network": has_role(user, *SECTION_ROLES["network"]),
             "correction_form": correction_form_for(request, account) if can_post_money else None,
             **account_payments_context(request, account),
         },

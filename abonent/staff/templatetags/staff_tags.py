@@ -36,6 +36,8 @@ def staff_nav(context: template.Context) -> list[dict[str, Any]]:
         items.append(("accounts", "staff:accounts", _("Subscribers")))
     if has_role(user, *SECTION_ROLES["mail"]):
         items.append(("mail", "staff:mail", _("Mail")))
+    if has_role(user, *SECTION_ROLES["network"]):
+        items.append(("network", "network_staff:sessions", _("Network")))
     if has_role(user, *SECTION_ROLES["catalogue"]):
         items.append(("catalogue", "staff:tariffs", _("Catalogue")))
     if has_role(user, *SECTION_ROLES["audit"]):

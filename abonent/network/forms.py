@@ -1,0 +1,115 @@
+"""Back-office forms of network access. They only parse what staff typed; the services in
+``services.py`` and ``services_nas.py`` validate and write, and their ``ApplicationError`` is
+shown on the field it names with the input kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from abonent.network.models import NasType
+
+
+class SessionSearchForm(forms.Form):
+    """The live sessions' search and NAS filter."""
+
+    q = forms.CharField(
+        label=_("Login, contract, IP or MAC"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("1234 5678, 10.0.3.15, AA-BB-CC-DD-EE-FF"),
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    nas = forms.GenericIPAddressField(label=_("NAS"), required=False)
+
+    def __init__(self, *args: Any, nas_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nas"].widget = forms.Select(choices=[("", _("All NASes")), *nas_choices])
+
+
+class CredentialForm(forms.Form):
+    """An account's network login, MAC binding and static IP."""
+
+    login = forms.CharField(
+        label=_("Network login"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("The subscriber's router must use the new login after a change."),
+    )
+    mac = forms.CharField(
+        label=_("Bound MAC address"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"placeholder": "AA-BB-CC-DD-EE-FF", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Only this device may connect with the login. Leave empty to allow any."),
+    )
+    static_ip = forms.GenericIPAddressField(
+        label=_("Static IP address"),
+        protocol="IPv4",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Sent to the router as Framed-IP-Address. Leave empty for a dynamic one."),
+    )
+
+
+class NasForm(forms.Form):
+    """A NAS. The secret is required for a new one; on a change, empty keeps the current one."""
+
+    nasname = forms.CharField(
+        label=_("IP address or network"),
+        max_length=128,
+        widget=forms.TextInput(
+            attrs={"placeholder": "10.0.0.1", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("The address the NAS sends RADIUS requests from."),
+    )
+    shortname = forms.CharField(
+        label=_("Short name"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"placeholder": "bras-1", "autocomplete": "off"}),
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=NasType.choices, initial=NasType.MIKROTIK)
+    secret = forms.CharField(
+        label=_("Shared secret"),
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
+    )
+    coa_port = forms.IntegerField(
+        label=_("CoA/Disconnect port"),
+        min_value=1,
+        max_value=65535,
+        initial=3799,
+        help_text=_(
+            "Where the NAS listens for Disconnect and CoA requests (RFC 5176): 3799 unless "
+            "the NAS is set up otherwise."
+        ),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Where it stands, what it serves")}),
+    )
+
+    def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        secret = self.fields["secret"]
+        if creating:
+            secret.help_text = _(
+                "The same secret as in the NAS's RADIUS settings: 8 to 64 Latin letters, "
+                "digits and punctuation."
+            )
+        else:
+            secret.required = False
+            secret.help_text = _("The current secret is hidden. Leave empty to keep it.")

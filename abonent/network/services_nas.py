@@ -1,0 +1,225 @@
+"""Writes of the NAS list (the routers FreeRADIUS answers): create, change, delete.
+
+Each is atomic and leaves its audit row in the same transaction; the shared secret never goes
+into the audit log, only the fact that it was set or changed. FreeRADIUS reads its clients from
+the ``nas`` view when it starts, so a change takes effect after a restart (the pages say so).
+
+Kept apart from ``services.py`` (credentials and groups), which another change owns.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from abonent.core.audit import audit_record, snapshot
+from abonent.core.errors import ApplicationError, NotFound
+from abonent.network.models import Nas, NasType
+from abonent.network.selectors import nas_open_sessions
+
+AUDITED = ["nasname", "shortname", "type", "coa_port", "description"]
+SECRET_MIN = 8
+SECRET_MAX = 64
+
+
+def nas_address_clean(value: str) -> str:
+    """An IP address (``10.0.0.1``) or a network (``10.0.0.0/24``) in its canonical form."""
+    text = (value or "").strip()
+    if not text:
+        raise ApplicationError(_("Enter the NAS's IP address."), field="nasname")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    try:
+        return str(ipaddress.ip_network(text, strict=True))
+    except ValueError:
+        raise ApplicationError(
+            _("Enter an IP address such as 10.0.0.1 or a network such as 10.0.0.0/24."),
+            field="nasname",
+        ) from None
+
+
+def nas_secret_clean(value: str) -> str:
+    """A shared secret: 8 to 64 printable Latin characters without spaces (every NAS vendor
+    accepts those)."""
+    secret = value or ""
+    if not SECRET_MIN <= len(secret) <= SECRET_MAX:
+        raise ApplicationError(
+            _("The secret must be %(min)s to %(max)s characters long.")
+            % {"min": SECRET_MIN, "max": SECRET_MAX},
+            field="secret",
+        )
+    if not all("!" <= ch <= "~" for ch in secret):
+        raise ApplicationError(
+            _("Use Latin letters, digits and punctuation in the secret, without spaces."),
+            field="secret",
+        )
+    return secret
+
+
+def _fields_clean(
+    *, nas_id: int | None, nasname: str, shortname: str, type: str, coa_port: int, description: str
+) -> dict[str, Any]:
+    address = nas_address_clean(nasname)
+    short = (shortname or "").strip()
+    if not short:
+        raise ApplicationError(_("Enter a short name, such as bras-1."), field="shortname")
+    if len(short) > 32:
+        raise ApplicationError(_("The short name is at most 32 characters."), field="shortname")
+    if type not in NasType.values:
+        raise ApplicationError(_("Choose the NAS type."), field="type")
+    if not 1 <= int(coa_port) <= 65535:
+        raise ApplicationError(_("A port is a number from 1 to 65535."), field="coa_port")
+    text = (description or "").strip()
+    if len(text) > 200:
+        raise ApplicationError(_("The description is at most 200 characters."), field="description")
+    others = Nas.objects.filter(nasname=address)
+    if nas_id is not None:
+        others = others.exclude(pk=nas_id)
+    if others.exists():
+        raise ApplicationError(
+            _("A NAS with the address %(address)s is already registered.") % {"address": address},
+            field="nasname",
+            code="duplicate",
+        )
+    return {
+        "nasname": address,
+        "shortname": short,
+        "type": type,
+        "coa_port": int(coa_port),
+        "description": text,
+    }
+
+
+def _save(nas: Nas, fields: list[str] | None = None) -> None:
+    try:
+        with transaction.atomic():
+            if fields is None:
+                nas.save()
+            else:
+                nas.save(update_fields=fields)
+    except IntegrityError:
+        raise ApplicationError(
+            _("A NAS with the address %(address)s is already registered.")
+            % {"address": nas.nasname},
+            field="nasname",
+            code="duplicate",
+        ) from None
+
+
+def nas_create(
+    *,
+    actor: Any,
+    nasname: str,
+    shortname: str,
+    type: str,
+    secret: str,
+    coa_port: int = 3799,
+    description: str = "",
+) -> Nas:
+    """Register a NAS (audited without its secret)."""
+    data = _fields_clean(
+        nas_id=None,
+        nasname=nasname,
+        shortname=shortname,
+        type=type,
+        coa_port=coa_port,
+        description=description,
+    )
+    secret = nas_secret_clean(secret)
+    with transaction.atomic():
+        nas = Nas(secret=secret, **data)
+        _save(nas)
+        audit_record(
+            actor=actor,
+            action="network.nas_create",
+            obj=nas,
+            after={**snapshot(nas, AUDITED), "secret_set": True},
+        )
+    return nas
+
+
+def nas_update(
+    *,
+    nas_id: int,
+    actor: Any,
+    nasname: str,
+    shortname: str,
+    type: str,
+    coa_port: int,
+    description: str = "",
+    secret: str = "",
+) -> Nas:
+    """Change a NAS; an empty ``secret`` keeps the current one. Audited before → after, the
+    secret only as "changed"."""
+    data = _fields_clean(
+        nas_id=nas_id,
+        nasname=nasname,
+        shortname=shortname,
+        type=type,
+        coa_port=coa_port,
+        description=description,
+    )
+    new_secret = nas_secret_clean(secret) if secret else ""
+    with transaction.atomic():
+        nas = Nas.objects.select_for_update().filter(pk=nas_id).first()
+        if nas is None:
+            raise NotFound(_("No such NAS."))
+        before = snapshot(nas, AUDITED)
+        changed = [name for name, value in data.items() if getattr(nas, name) != value]
+        for name in changed:
+            setattr(nas, name, data[name])
+        secret_changed = bool(new_secret) and new_secret != nas.secret
+        if secret_changed:
+            nas.secret = new_secret
+            changed.append("secret")
+        if not changed:
+            return nas
+        _save(nas, changed)
+        after = snapshot(nas, AUDITED)
+        if secret_changed:
+            before["secret_changed"] = False
+            after["secret_changed"] = True
+        audit_record(
+            actor=actor,
+            action="network.nas_update",
+            obj=nas,
+            before={k: v for k, v in before.items() if after.get(k) != v},
+            after={k: v for k, v in after.items() if before.get(k) != v},
+        )
+    return nas
+
+
+def nas_delete(*, nas_id: int, actor: Any) -> str:
+    """Remove a NAS that has no open session (refused with ``code="in_use"`` otherwise);
+    returns its name for the message."""
+    with transaction.atomic():
+        nas = Nas.objects.select_for_update().filter(pk=nas_id).first()
+        if nas is None:
+            raise NotFound(_("No such NAS."))
+        open_sessions = nas_open_sessions(nasname=nas.nasname)
+        if open_sessions:
+            raise ApplicationError(
+                ngettext(
+                    "%(name)s has %(count)s open session: it cannot be deleted while a "
+                    "subscriber is online through it. Disconnect the session or wait until it "
+                    "ends, then delete the NAS.",
+                    "%(name)s has %(count)s open sessions: it cannot be deleted while "
+                    "subscribers are online through it. Disconnect the sessions or wait until "
+                    "they end, then delete the NAS.",
+                    open_sessions,
+                )
+                % {"name": nas, "count": open_sessions},
+                code="in_use",
+            )
+        name = str(nas)
+        audit_record(
+            actor=actor, action="network.nas_delete", obj=nas, before=snapshot(nas, AUDITED)
+        )
+        nas.delete()
+    return name
