@@ -47,7 +47,7 @@ from abonent.network.models import (
     SessionChange,
     render_speed,
 )
-from abonent.network.radclient import RadclientError, radclient_send
+from abonent.network.radclient import RadclientError, radclient_send_many
 from abonent.network.services import radius_require_postgres
 
 logger = logging.getLogger("abonent.network.coa")
@@ -60,10 +60,12 @@ MAX_ATTEMPTS = 4
 BACKOFF = (10, 30, 90)
 SEND_TIMEOUT = 2.0
 SEND_TRIES = 2
-# Rows claimed per round, how long a claim lasts (a worker killed mid-send), parallel NASes.
-BATCH = 500
+# Rows claimed per round, how long a claim lasts (a worker killed mid-send), NASes served at
+# once, requests in flight to one NAS.
+BATCH = 2000
 LEASE = dt.timedelta(minutes=5)
 PARALLEL_NAS = 16
+PARALLEL_REQUESTS = 128
 
 
 @dataclass
@@ -234,7 +236,6 @@ class _Outcome:
     change_id: int
     code: str | None = None  # the NAS's answer, e.g. "Disconnect-ACK"
     error: str = ""
-    skipped: bool = False  # not sent: its NAS did not answer another request this round
 
 
 @dataclass
@@ -290,27 +291,27 @@ def _request(change: SessionChange, templates: dict[str, list[ReplyTemplate]]) -
 
 
 def _send_lane(requests: list[_Request], *, timeout: float, tries: int) -> list[_Outcome]:
-    """Send one NAS's requests in order; after one goes unanswered the rest wait for the next
-    round (a dead NAS costs one timeout per round, not one per session)."""
+    """Send one NAS's requests of one kind in one radclient run, up to PARALLEL_REQUESTS in
+    flight: a silent NAS costs one timeout for the lot, not one per session."""
+    first = requests[0]
+    try:
+        answers = radclient_send_many(
+            server=first.server,
+            port=first.port,
+            secret=first.secret,
+            kind=first.kind,
+            packets=[request.attributes for request in requests],
+            timeout=timeout,
+            retries=tries,
+            parallel=PARALLEL_REQUESTS,
+        )
+    except RadclientError as exc:
+        return [_Outcome(request.change.pk, error=str(exc)) for request in requests]
     outcomes = []
-    dead = False
-    for request in requests:
-        if dead:
-            outcomes.append(_Outcome(request.change.pk, skipped=True))
-            continue
-        try:
-            answer = radclient_send(
-                server=request.server,
-                port=request.port,
-                secret=request.secret,
-                kind=request.kind,
-                attributes=request.attributes,
-                timeout=timeout,
-                retries=tries,
-            )
-        except RadclientError as exc:
-            dead = True
-            outcomes.append(_Outcome(request.change.pk, error=str(exc)))
+    for request, answer in zip(requests, answers, strict=True):
+        if answer is None:
+            where = f"{request.server}:{request.port}"
+            outcomes.append(_Outcome(request.change.pk, error=f"no answer from {where}"))
             continue
         error = ""
         if answer.code.endswith("-NAK"):
@@ -364,13 +365,6 @@ def _record(change: SessionChange, outcome: _Outcome, result: ReconcileResult) -
     now = timezone.now()
     change.last_error = outcome.error[:255]
     fields = ["state", "attempts", "next_attempt_at", "last_error", "finished_at"]
-    if outcome.skipped:
-        change.state = ChangeState.PENDING
-        change.next_attempt_at = now + dt.timedelta(seconds=BACKOFF[0])
-        change.last_error = _("Not sent: the NAS did not answer another request.")[:255]
-        change.save(update_fields=fields)
-        result.retrying += 1
-        return
     change.attempts += 1
     result.sent += 1
     if outcome.code is None:  # no answer
@@ -446,9 +440,9 @@ def session_changes_deliver(
     tries: int | None = None,
     result: ReconcileResult | None = None,
 ) -> ReconcileResult:
-    """Send the due pending requests (or the pending ones among ``ids``, due or not), each
-    NAS's in order and up to PARALLEL_NAS NASes at once, and record the answers. Holds no
-    transaction or row lock while it waits for a NAS."""
+    """Send the due pending requests (or the pending ones among ``ids``, due or not), one
+    radclient run per NAS and kind, up to PARALLEL_NAS at once, and record the answers. Holds
+    no transaction or row lock while it waits for a NAS."""
     result = result or ReconcileResult()
     timeout = SEND_TIMEOUT if timeout is None else timeout
     tries = SEND_TRIES if tries is None else tries
@@ -459,7 +453,7 @@ def session_changes_deliver(
         return result
     needed = _still_needed(claimed)
     templates = _templates()
-    lanes: dict[tuple[str, int], list[_Request]] = defaultdict(list)
+    lanes: dict[tuple[str, int, str], list[_Request]] = defaultdict(list)
     for change in claimed:
         if change.pk not in needed:
             change.state = ChangeState.CANCELLED
@@ -471,7 +465,7 @@ def session_changes_deliver(
         if isinstance(request, str):
             _cannot_send(change, request, result)
             continue
-        lanes[(request.server, request.port)].append(request)
+        lanes[(request.server, request.port, request.kind)].append(request)
     by_id = {c.pk: c for c in claimed}
     with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_NAS, len(lanes) or 1))) as pool:
         futures = [

@@ -28,7 +28,7 @@ from abonent.core.models import AuditEntry
 from abonent.network import coa
 from abonent.network.coa import session_disconnect, sessions_reconcile
 from abonent.network.models import Nas, RadAcct, SessionChange
-from abonent.network.radclient import radclient_send
+from abonent.network.radclient import radclient_send, radclient_send_many
 
 from .conftest import SECRET, needs_postgres
 
@@ -41,6 +41,7 @@ ACCT_SESSION_ID, VENDOR_SPECIFIC, ERROR_CAUSE = 44, 26, 101
 MIKROTIK_RATE_LIMIT = (14988, 8)
 CISCO_AVPAIR = (9, 1)
 FAST = {"timeout": 0.2, "tries": 1}  # the stand-in is on loopback: no need to wait long
+FAST_RADCLIENT = {"timeout": 0.2, "retries": 1}
 
 
 @dataclass
@@ -317,17 +318,35 @@ def test_a_silent_nas_is_retried_then_failed_and_money_stays(nas_stand_in, onlin
     assert account.balance_kop == balance and LedgerEntry.objects.count() == ledger
 
 
-def test_a_dead_nas_costs_one_timeout_per_round(nas_stand_in, online):
+def test_a_dead_nas_is_asked_once_per_round_for_all_its_sessions(nas_stand_in, online):
     first, _c1, _s1 = online("active")
     second, _c2, _s2 = online("active")
     nas_stand_in.answer = "silent"
     for account in (first, second):
         account.status = "closed"
         account.save(update_fields=["status"])
+    result = sessions_reconcile(**FAST)  # one radclient run, both requests in flight at once
+    assert (result.sent, result.retrying) == (2, 2)
+    assert len(nas_stand_in.received) == 2
+    assert sorted(SessionChange.objects.values_list("attempts", flat=True)) == [1, 1]
+    assert sessions_reconcile(**FAST).sent == 0
+
+
+def test_many_sessions_of_one_nas_in_one_round(nas_stand_in, online):
+    accounts = [online("active")[0] for _ in range(5)]
+    nas_stand_in.answers[COA_REQUEST] = "nak"  # every CoA refused: a Disconnect each
+    for account in accounts:
+        tariff = account.tariff
+        tariff.upload_kbps = 70_000
+        tariff.save(update_fields=["upload_kbps"])
     result = sessions_reconcile(**FAST)
-    assert (result.sent, result.retrying) == (1, 2)  # the second waits for the next round
-    assert len(nas_stand_in.received) == 1
-    assert sorted(SessionChange.objects.values_list("attempts", flat=True)) == [0, 1]
+    assert (result.created, result.naked, result.acked) == (5, 5, 5)
+    coas = nas_stand_in.of(COA_REQUEST)
+    disconnects = nas_stand_in.of(DISCONNECT_REQUEST)
+    assert len(coas) == len(disconnects) == 5
+    assert {r.text(ACCT_SESSION_ID) for r in coas} == {r.text(ACCT_SESSION_ID) for r in disconnects}
+    for change in SessionChange.objects.filter(kind="coa"):
+        assert change.last_error == "CoA-NAK: Session-Context-Not-Found"
 
 
 def test_stopped_sessions_get_nothing(nas_stand_in, online):
@@ -430,3 +449,14 @@ def test_an_unknown_nas_is_logged_not_sent(nas_stand_in, online):
     result = sessions_reconcile(**FAST)
     assert result.failed == 1 and nas_stand_in.received == []
     assert "no NAS 127.0.0.1" in SessionChange.objects.get().last_error
+
+
+def test_the_stand_in_checks_the_authenticator(nas_stand_in):
+    packet = [("User-Name", "u"), ("Acct-Session-Id", "s")]
+    send = {"server": "127.0.0.1", "port": nas_stand_in.port, "kind": "disconnect"}
+    [answer] = radclient_send_many(secret=SECRET, packets=[packet], **send, **FAST_RADCLIENT)
+    assert answer is not None and answer.code == "Disconnect-ACK"  # radclient checked ours
+    assert radclient_send_many(
+        secret="not-the-secret", packets=[packet], **send, **FAST_RADCLIENT
+    ) == [None]
+    assert nas_stand_in.bad_authenticator == 1 and len(nas_stand_in.received) == 1
