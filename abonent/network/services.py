@@ -269,13 +269,13 @@ def reply_template_save(
     if not value or len(value) > 253:
         raise ApplicationError(_("Enter a value of at most 253 characters."), field="value")
     with transaction.atomic():
-        if template_id is None:
-            template = ReplyTemplate(nas_type=nas_type)
-            before: dict[str, Any] = {}
-        else:
-            template = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
-            if template is None:
+        before: dict[str, Any] = {}
+        template = ReplyTemplate(nas_type=nas_type)
+        if template_id is not None:
+            found = ReplyTemplate.objects.select_for_update().filter(pk=template_id).first()
+            if found is None:
                 raise NotFound(_("No such speed attribute."))
+            template = found
             before = {
                 "nas_type": template.nas_type,
                 "attribute": template.attribute,
