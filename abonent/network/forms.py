@@ -9,7 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from abonent.core.errors import ApplicationError
 from abonent.network.models import NasType
+from abonent.network.services_nas import nas_address_clean, nas_secret_clean
 
 
 class SessionSearchForm(forms.Form):
@@ -86,7 +88,7 @@ class NasForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True),
     )
     coa_port = forms.IntegerField(
-        label=_("CoA/Disconnect port"),
+        label=_("Port for CoA and Disconnect"),
         min_value=1,
         max_value=65535,
         initial=3799,
@@ -112,4 +114,22 @@ class NasForm(forms.Form):
             )
         else:
             secret.required = False
+            secret.label = _("New shared secret")
             secret.help_text = _("The current secret is hidden. Leave empty to keep it.")
+
+    # Each field is checked here with the service's own rules, so that every mistake shows at
+    # once; the service checks them again (and uniqueness) when it writes.
+
+    def clean_nasname(self) -> str:
+        return _checked(nas_address_clean, self.cleaned_data["nasname"])
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data["secret"]
+        return _checked(nas_secret_clean, secret) if secret else secret
+
+
+def _checked(check: Any, value: str) -> str:
+    try:
+        return check(value)
+    except ApplicationError as exc:
+        raise forms.ValidationError(str(exc.message), code=exc.code) from None

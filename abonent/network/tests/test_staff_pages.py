@@ -622,6 +622,12 @@ def test_nas_validation_errors_are_translated_and_keep_the_input(adm, typed, fie
     assert not AuditEntry.objects.filter(action="network.nas_create").exists()
 
 
+def test_every_mistake_is_shown_at_once(adm):
+    response = adm.post(NAS_NEW, nas_data(nasname="10.0.0.300", secret="short", coa_port="0"))
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"nasname", "secret", "coa_port"}
+
+
 def test_a_network_nas_is_accepted(adm):
     assert adm.post(NAS_NEW, nas_data(nasname="10.0.1.0/24")).status_code == 302
     assert Nas.objects.get().nasname == "10.0.1.0/24"
