@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,24 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _run(
+    options: list[str], *, target: str, kind: str, secret: str, packets: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run radclient with the secret in a private file (``-S``), never on its command line,
+    where any local user could read it in the process list."""
+    with tempfile.NamedTemporaryFile("w", prefix="abonent-radius-", suffix=".secret") as fh:
+        fh.write(secret + "\n")
+        fh.flush()
+        return subprocess.run(  # noqa: S603 - a fixed binary and arguments, no shell
+            [*options, "-S", fh.name, target, kind],
+            input=packets,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
 def radclient_send(
     *,
     server: str,
@@ -61,23 +80,13 @@ def radclient_send(
     pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
     packet = ", ".join(f"{name} = {_value(value)}" for name, value in pairs)
     started = time.monotonic()
-    result = subprocess.run(  # noqa: S603 - a fixed binary and arguments, no shell
-        [
-            binary,
-            "-x",
-            "-r",
-            str(retries),
-            "-t",
-            str(timeout),
-            f"{server}:{port}",
-            kind,
-            secret,
-        ],
-        input=packet + "\n",
-        capture_output=True,
-        text=True,
+    result = _run(
+        [binary, "-x", "-r", str(retries), "-t", str(timeout)],
+        target=f"{server}:{port}",
+        kind=kind,
+        secret=secret,
+        packets=packet + "\n",
         timeout=timeout * (retries + 1) + 5,
-        check=False,
     )
     elapsed_ms = (time.monotonic() - started) * 1000
     answer: RadiusAnswer | None = None
@@ -128,25 +137,13 @@ def radclient_send_many(
         ", ".join(f"{name} = {_value(value)}" for name, value in pairs) for pairs in packets
     )
     started = time.monotonic()
-    result = subprocess.run(  # noqa: S603 - a fixed binary and arguments, no shell
-        [
-            binary,
-            "-x",
-            "-r",
-            str(retries),
-            "-t",
-            str(timeout),
-            "-p",
-            str(parallel),
-            f"{server}:{port}",
-            kind,
-            secret,
-        ],
-        input=text + "\n",
-        capture_output=True,
-        text=True,
+    result = _run(
+        [binary, "-x", "-r", str(retries), "-t", str(timeout), "-p", str(parallel)],
+        target=f"{server}:{port}",
+        kind=kind,
+        secret=secret,
+        packets=text + "\n",
         timeout=timeout * (retries + 1) * (len(packets) // parallel + 1) + 10,
-        check=False,
     )
     elapsed_ms = (time.monotonic() - started) * 1000
     answers: list[RadiusAnswer | None] = [None] * len(packets)
