@@ -128,6 +128,24 @@ class NasForm(forms.Form):
         return _checked(nas_secret_clean, secret) if secret else secret
 
 
+class GroupAttributesForm(forms.Form):
+    """The values of a RADIUS group's attributes, one field each (``attr-<id>``)."""
+
+    def __init__(self, *args: Any, attributes: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attributes = attributes
+        for row in attributes:
+            self.fields[f"attr-{row.pk}"] = forms.CharField(
+                label=f"{row.attribute} {row.op}",
+                initial=row.value,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+
+    def values(self) -> list[tuple[int, str]]:
+        """(attribute id, value) of every field."""
+        return [(row.pk, self.cleaned_data[f"attr-{row.pk}"]) for row in self.attributes]
+
+
 def _checked(check: Any, value: str) -> str:
     try:
         return check(value)

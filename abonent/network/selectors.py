@@ -23,7 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from abonent.accounts.contract import contract_clean
 from abonent.accounts.models import Account, AccountStatus
 from abonent.core.errors import NotFound
-from abonent.network.models import AuthReason, Nas, NetworkCredential, RadAcct, RadPostAuth
+from abonent.network.models import (
+    AuthReason,
+    GroupAttribute,
+    Nas,
+    NetworkCredential,
+    RadAcct,
+    RadPostAuth,
+)
 
 AUTH_RESULTS = 10
 HISTORY_LIMIT = 200
@@ -373,3 +380,8 @@ def nas_open_sessions(*, nasname: str) -> int:
         )
         (count,) = cursor.fetchone()
     return int(count)
+
+
+def group_attributes(*, group: str) -> list[GroupAttribute]:
+    """A RADIUS group's check and reply attributes, in FreeRADIUS's order."""
+    return list(GroupAttribute.objects.filter(group=group).order_by("list", "id"))

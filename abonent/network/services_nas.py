@@ -1,4 +1,5 @@
-"""Writes of the NAS list (the routers FreeRADIUS answers): create, change, delete.
+"""Writes of the back office's network section: the NAS list (the routers FreeRADIUS answers:
+create, change, delete) and the values of the RADIUS groups' attributes.
 
 Each is atomic and leaves its audit row in the same transaction; the shared secret never goes
 into the audit log, only the fact that it was set or changed. FreeRADIUS reads its clients from
@@ -18,7 +19,7 @@ from django.utils.translation import ngettext
 
 from abonent.core.audit import audit_record, snapshot
 from abonent.core.errors import ApplicationError, NotFound
-from abonent.network.models import Nas, NasType
+from abonent.network.models import GroupAttribute, Nas, NasType
 from abonent.network.selectors import nas_open_sessions
 
 AUDITED = ["nasname", "shortname", "type", "coa_port", "description"]
@@ -223,3 +224,47 @@ def nas_delete(*, nas_id: int, actor: Any) -> str:
         )
         nas.delete()
     return name
+
+
+def group_attribute_value_clean(value: str) -> str:
+    """A RADIUS attribute's value: one line, 1 to 253 characters."""
+    text = (value or "").strip()
+    if not text:
+        raise ApplicationError(_("Enter the value."), field="value")
+    if len(text) > 253 or "\n" in text:
+        raise ApplicationError(_("Enter a value of at most 253 characters."), field="value")
+    return text
+
+
+def group_attributes_set(*, actor: Any, values: list[tuple[int, str]]) -> int:
+    """Change the values of RADIUS group attributes (``restricted``'s address list or speed),
+    all or none; each change audited before → after. FreeRADIUS reads them at the next
+    authorisation. Returns how many changed."""
+    cleaned = []
+    for attribute_id, value in values:
+        try:
+            cleaned.append((attribute_id, group_attribute_value_clean(value)))
+        except ApplicationError as exc:
+            exc.field = f"attr-{attribute_id}"
+            raise
+    changed = 0
+    with transaction.atomic():
+        rows = GroupAttribute.objects.select_for_update().in_bulk([pk for pk, _v in cleaned])
+        for attribute_id, text in sorted(cleaned):
+            row = rows.get(attribute_id)
+            if row is None:
+                raise NotFound(_("No such attribute."))
+            if row.value == text:
+                continue
+            before = {"value": row.value}
+            row.value = text
+            row.save(update_fields=["value"])
+            audit_record(
+                actor=actor,
+                action="network.group_attribute_update",
+                obj=row,
+                before=before,
+                after={"value": text},
+            )
+            changed += 1
+    return changed

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("nas/", views_staff.nas_list, name="nas_list"),
     path("nas/new/", views_staff.nas_edit, name="nas_new"),
+    path("nas/restricted/", views_staff.restricted_group_edit, name="restricted"),
     path("nas/<int:nas_id>/", views_staff.nas_edit, name="nas_edit"),
     path("nas/<int:nas_id>/delete/", views_staff.nas_delete_view, name="nas_delete"),
 ]

@@ -31,16 +31,27 @@ from abonent.core.access import Role, has_role
 from abonent.core.errors import ApplicationError, NotFound
 from abonent.network import selectors
 from abonent.network.coa import session_disconnect
-from abonent.network.forms import CredentialForm, NasForm, SessionSearchForm
+from abonent.network.forms import (
+    CredentialForm,
+    GroupAttributesForm,
+    NasForm,
+    SessionSearchForm,
+)
 from abonent.network.models import ChangeState, Nas, NasType, RadAcct, SessionChange
 from abonent.network.selectors import SessionAccount
 from abonent.network.services import (
+    RESTRICTED_GROUP,
     RadiusNeedsPostgres,
     credential_rotate_password,
     credential_update,
     radius_require_postgres,
 )
-from abonent.network.services_nas import nas_create, nas_delete, nas_update
+from abonent.network.services_nas import (
+    group_attributes_set,
+    nas_create,
+    nas_delete,
+    nas_update,
+)
 from abonent.network.views import traffic_format
 from abonent.staff.decorators import SECTION_ROLES, staff_view
 from abonent.staff.forms import apply_error
@@ -307,10 +318,13 @@ def credential_password(request: HttpRequest, account_id: int) -> HttpResponse:
 # --- NASes ---------------------------------------------------------------------------------------
 
 
-@staff_view(*NAS_ROLES)
-@require_GET
-def nas_list(request: HttpRequest) -> HttpResponse:
-    """Every NAS with its open sessions (on PostgreSQL) and the command to reload FreeRADIUS."""
+def _render_nas_list(
+    request: HttpRequest, group_form: GroupAttributesForm | None = None, *, status: int = 200
+) -> HttpResponse:
+    if group_form is None:
+        group_form = GroupAttributesForm(
+            attributes=selectors.group_attributes(group=RESTRICTED_GROUP)
+        )
     return render(
         request,
         "network/staff/nas_list.html",
@@ -319,8 +333,44 @@ def nas_list(request: HttpRequest) -> HttpResponse:
             "rows": selectors.nas_list(),
             "has_radius": selectors.radius_available(),
             "restart_command": RESTART_COMMAND,
+            "group_form": group_form,
         },
+        status=status,
     )
+
+
+@staff_view(*NAS_ROLES)
+@require_GET
+def nas_list(request: HttpRequest) -> HttpResponse:
+    """Every NAS with its open sessions (on PostgreSQL), the command to restart FreeRADIUS,
+    and the attributes of the group blocked accounts land in."""
+    return _render_nas_list(request)
+
+
+@staff_view(*NAS_ROLES)
+@require_POST
+def restricted_group_edit(request: HttpRequest) -> HttpResponse:
+    """Change the values of the ``restricted`` group's attributes (each change audited)."""
+    form = GroupAttributesForm(
+        request.POST, attributes=selectors.group_attributes(group=RESTRICTED_GROUP)
+    )
+    if form.is_valid():
+        try:
+            group_attributes_set(actor=request.user, values=form.values())
+        except NotFound:
+            raise Http404 from None
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The restricted access is saved: it applies from each blocked "
+                    "subscriber's next connection."
+                ),
+            )
+            return redirect("network_staff:nas_list")
+    return _render_nas_list(request, form, status=422)
 
 
 def _nas_or_404(nas_id: int) -> Nas:

@@ -18,8 +18,15 @@ from django.utils import timezone
 from abonent.accounts.tests.factories import AccountFactory
 from abonent.core.models import AuditEntry
 from abonent.network import views_staff
-from abonent.network.models import Nas, NetworkCredential, RadAcct, RadPostAuth, SessionChange
-from abonent.network.services import credential_create
+from abonent.network.models import (
+    GroupAttribute,
+    Nas,
+    NetworkCredential,
+    RadAcct,
+    RadPostAuth,
+    SessionChange,
+)
+from abonent.network.services import credential_create, group_defaults_ensure
 from abonent.staff.tests.factories import make_staff
 
 from .conftest import needs_postgres
@@ -112,6 +119,7 @@ def urls() -> dict[str, tuple[str, str, set[str]]]:
         "nas_new": (NAS_NEW, "get", {"admin"}),
         "nas_edit": (reverse("network_staff:nas_edit", args=[nas.pk]), "get", {"admin"}),
         "nas_delete": (reverse("network_staff:nas_delete", args=[nas.pk]), "post", {"admin"}),
+        "restricted": (reverse("network_staff:restricted"), "post", {"admin"}),
     }
 
 
@@ -122,7 +130,7 @@ def test_roles(client, role):
     for name, (url, method, allowed) in table.items():
         response = getattr(c, method)(url)
         if role in allowed:
-            assert response.status_code in (200, 302), (name, response.status_code)
+            assert response.status_code in (200, 302, 422), (name, response.status_code)
         else:
             assert response.status_code == 403, name
             assert "staff/403.html" in [t.name for t in response.templates]
@@ -661,3 +669,44 @@ def test_a_nas_with_open_sessions_is_not_deleted(adm, nasname):
     assert not AuditEntry.objects.filter(action="network.nas_delete").exists()
     listed = adm.get(NAS_LIST).context["rows"]
     assert [row.sessions for row in listed] == [1]
+
+
+# --- The restricted group ------------------------------------------------------------------------
+
+
+def test_an_admin_changes_the_restricted_access_audited(adm, admin_user):
+    group_defaults_ensure()
+    speed = GroupAttribute.objects.get(group="restricted", attribute="Mikrotik-Rate-Limit")
+    address_list = GroupAttribute.objects.get(attribute="Mikrotik-Address-List")
+    page = body(adm.get(NAS_LIST))
+    assert 'value="1024k/1024k"' in page and 'value="abonent-blocked"' in page
+    response = adm.post(
+        reverse("network_staff:restricted"),
+        {f"attr-{speed.pk}": " 512k/512k ", f"attr-{address_list.pk}": "abonent-blocked"},
+    )
+    assert response.status_code == 302
+    speed.refresh_from_db()
+    assert speed.value == "512k/512k"
+    [entry] = AuditEntry.objects.filter(action="network.group_attribute_update")
+    assert (entry.actor, entry.before, entry.after) == (
+        admin_user,
+        {"value": "1024k/1024k"},
+        {"value": "512k/512k"},
+    )
+
+
+def test_an_empty_restricted_value_is_refused_and_nothing_changes(adm):
+    group_defaults_ensure()
+    speed = GroupAttribute.objects.get(group="restricted", attribute="Mikrotik-Rate-Limit")
+    address_list = GroupAttribute.objects.get(attribute="Mikrotik-Address-List")
+    response = adm.post(
+        reverse("network_staff:restricted"),
+        {f"attr-{speed.pk}": "256k/256k", f"attr-{address_list.pk}": "   "},
+    )
+    assert response.status_code == 422
+    errors = response.context["group_form"].errors
+    assert any("Заполните" in e for e in errors[f"attr-{address_list.pk}"]), errors
+    assert 'value="256k/256k"' in body(response)
+    speed.refresh_from_db()
+    assert speed.value == "1024k/1024k"
+    assert not AuditEntry.objects.filter(action="network.group_attribute_update").exists()
