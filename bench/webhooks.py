@@ -29,8 +29,17 @@ each, the same request count, a time cap):
 
 Then, not measured: the first 100 notifications are sent again (they must answer
 ``duplicate``), and the result is checked: every payment succeeded, one ledger entry per
-gateway key, every balance equals its payment, one notification record per request, and
-``abonent audit --fast`` passes. Exits non-zero otherwise. The server is stopped in all cases.
+gateway key, every balance equals its payment, one notification record per request, one task
+row per credit for the worker to write its notices ("payment received": the webhook enqueues
+them in its transaction instead of writing them; the server runs without a worker, so the
+worker's share is not in the figures), and ``abonent audit --fast`` passes. Exits non-zero
+otherwise. The server is stopped in all cases.
+
+Besides rates and latencies it prints the CPU one request costs: the server's processes (its
+process group) and the PostgreSQL backends of the bench database, read from ``/proc`` before
+and after each loop. On a machine shared with other work the rates move with the load; the CPU
+per request much less, so it is the figure to compare before and after a change (and
+``cores x 1000 / ms`` is the most the machine could do if nothing else ran).
 """
 
 from __future__ import annotations
@@ -311,6 +320,8 @@ class Result:
     outcomes: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     client_cpu: float = 0.0
+    server_cpu: float | None = None  # CPU seconds of the server's processes in the loop
+    db_cpu: float | None = None  # ... and of the PostgreSQL backends of the bench database
 
     @property
     def done(self) -> int:
@@ -319,6 +330,14 @@ class Result:
     def rps(self, count: int | None = None) -> float:
         return (self.done if count is None else count) / self.elapsed
 
+    def cpu_ms(self, count: int | None = None) -> tuple[float | None, float | None]:
+        """Server and database CPU milliseconds per request (per ``count``, if given)."""
+        n = max(self.done if count is None else count, 1)
+        return (
+            None if self.server_cpu is None else self.server_cpu * 1000 / n,
+            None if self.db_cpu is None else self.db_cpu * 1000 / n,
+        )
+
     def pct(self, q: float) -> float:
         """The q-th percentile (nearest rank) in milliseconds."""
         data = sorted(self.latencies)
@@ -326,10 +345,68 @@ class Result:
         return data[rank] * 1000
 
 
-def load(label: str, port: int, requests: list[Request], clients: int, time_cap: float) -> Result:
+class CpuMeter:
+    """CPU seconds used so far by the server (every process of its process group: gunicorn's
+    master and workers) and by the PostgreSQL backends connected to the bench database, read
+    from ``/proc``. On a shared machine the rates are noisy, but what one request costs in CPU
+    is not: it is the figure to compare before and after a change. ``None`` where it cannot be
+    read (not Linux, or PostgreSQL on another machine)."""
+
+    def __init__(self, server_pgid: int, admin_url: str) -> None:
+        self.pgid = server_pgid
+        self.admin_url = admin_url
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _proc_cpu(self, pid: int) -> tuple[int, float] | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = text.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
+        return int(fields[2]), (int(fields[11]) + int(fields[12])) / self.tick
+
+    def server(self) -> float | None:
+        if not Path("/proc/self/stat").exists():
+            return None
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (got := self._proc_cpu(int(entry.name))) is not None:
+                pgrp, cpu = got
+                if pgrp == self.pgid:
+                    total += cpu
+        return total
+
+    def database(self) -> float | None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]
+                    )
+                ]
+        except psycopg.Error:
+            return None
+        cpus = [got[1] for pid in pids if (got := self._proc_cpu(pid)) is not None]
+        return sum(cpus) if cpus else None
+
+    def snapshot(self) -> tuple[float | None, float | None]:
+        return self.server(), self.database()
+
+
+def load(
+    label: str,
+    port: int,
+    requests: list[Request],
+    clients: int,
+    time_cap: float,
+    meter: CpuMeter | None = None,
+) -> Result:
     """Send ``requests`` from ``clients`` threads (each its own keep-alive connection), each
     taking the next request when its previous one is answered; stop taking after
-    ``time_cap`` seconds."""
+    ``time_cap`` seconds. With ``meter``, also the CPU the server and the database spent."""
     lock = threading.Lock()
     index = iter(range(len(requests)))
     latencies: list[float] = []
@@ -376,6 +453,7 @@ def load(label: str, port: int, requests: list[Request], clients: int, time_cap:
                 latencies.extend(mine)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    before = meter.snapshot() if meter else (None, None)
     cpu0 = time.process_time()
     started = time.perf_counter()
     for t in threads:
@@ -383,6 +461,11 @@ def load(label: str, port: int, requests: list[Request], clients: int, time_cap:
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    client_cpu = (time.process_time() - cpu0) / elapsed
+    after = meter.snapshot() if meter else (None, None)
+    server_cpu, db_cpu = (
+        None if a is None or b is None else b - a for a, b in zip(before, after, strict=True)
+    )
     return Result(
         label,
         elapsed,
@@ -390,7 +473,9 @@ def load(label: str, port: int, requests: list[Request], clients: int, time_cap:
         statuses,
         outcomes,
         errors,
-        (time.process_time() - cpu0) / elapsed,
+        client_cpu,
+        server_cpu,
+        db_cpu,
     )
 
 
@@ -480,6 +565,13 @@ def verify(pays: list[Pay], notifications_sent: int, env: dict[str, str]) -> lis
     events = PaymentEvent.objects.filter(gateway="sandbox", signature_ok=True).count()
     if events != notifications_sent:
         problems.append(f"{events} notifications recorded, {notifications_sent} sent")
+    # The notices ("payment received") are the worker's: one task row per credit, written in
+    # the credit's transaction (the server runs with --no-worker, so they are all still there).
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path__endswith=".notify_ledger_posted").count()
+    if tasks != len(pays):
+        problems.append(f"{tasks} notice tasks for {len(pays)} credits")
     connection.close()
     audit = subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "abonent", "audit", "--fast"],
@@ -505,6 +597,18 @@ def line(r: Result, what: str, count: int | None = None) -> str:
         f"  {r.label:<34} {r.rps(count):8.0f} {what}/s   p50 {r.pct(50):7.1f} ms   "
         f"p99 {r.pct(99):7.1f} ms   ({r.done} in {r.elapsed:.2f} s, client CPU "
         f"{r.client_cpu * 100:.0f}% of a core)"
+    )
+
+
+def cpu_line(r: Result, what: str, count: int | None = None) -> str:
+    server_ms, db_ms = r.cpu_ms(count)
+    if server_ms is None:
+        return f"  CPU per {what}: not measured (needs Linux /proc)"
+    db = "PostgreSQL backends not readable" if db_ms is None else f"PostgreSQL {db_ms:.2f} ms"
+    total = server_ms + (db_ms or 0.0)
+    return (
+        f"  CPU per {what:<22} server {server_ms:.2f} ms + {db} = {total:.2f} ms "
+        f"(at most ~{(os.cpu_count() or 1) * 1000 / total:.0f}/s if nothing else ran)"
     )
 
 
@@ -555,6 +659,7 @@ def main() -> None:
         + ("  (other processes are busy: figures will be low and noisy)" if load1 > 1 else "")
     )
     server = Server(env, free_port(), args.workers, args.threads)
+    meter = CpuMeter(server.proc.pid, env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
     try:
         server.wait_ready()
         # warm every worker's code paths and connections (not measured)
@@ -569,6 +674,7 @@ def main() -> None:
             static_requests(n),
             args.clients,
             args.time_cap,
+            meter,
         )
         hooks = load(
             "webhooks payment.succeeded",
@@ -576,6 +682,7 @@ def main() -> None:
             webhook_requests(measured),
             args.clients,
             args.time_cap,
+            meter,
         )
         base2 = load(
             "baseline again (after)",
@@ -583,6 +690,7 @@ def main() -> None:
             static_requests(n),
             args.clients,
             args.time_cap,
+            meter,
         )
         again = load(
             "re-sent (must be duplicate)",
@@ -599,6 +707,8 @@ def main() -> None:
     print(line(base1, "req"))
     print(line(hooks, "credited", credited))
     print(line(base2, "req"))
+    print(cpu_line(base1, "static GET"))
+    print(cpu_line(hooks, "credited webhook", credited))
     base_rps = (base1.rps() + base2.rps()) / 2
     base_p50 = (base1.pct(50) + base2.pct(50)) / 2
     base_p99 = (base1.pct(99) + base2.pct(99)) / 2

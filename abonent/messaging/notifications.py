@@ -1,17 +1,19 @@
 """Automatic notices: one function per kind, each writing the inbox message and, when the
 account has an address and wants that kind by e-mail, the outbox row.
 
-**Same transaction, not on commit.** Every notice is written inside the transaction of its
+**Same transaction, not on commit.** Every notice is decided inside the transaction of its
 event (the payment's, the refusal's, …), never in an ``on_commit`` callback: the message and
 the e-mail then exist exactly when the event does. A callback after commit is lost when the
 process dies between the commit and the callback, and an e-mail for an event that rolled back
 would tell a lie. It costs the event a few inserts and the rendering of two small templates.
 
-The charge run is the exception in *how*, not in *whether*: rendering thousands of notices
-inside a range transaction that holds those accounts locked would slow every payment behind it.
-The range instead enqueues one task row (the database task backend writes it in the same
-transaction) carrying the ids it blocked; the worker writes the notices later, each in its own
-transaction. Durable all the same: the task row commits or rolls back with the range.
+The charge run and card payments' webhooks are the exceptions in *how*, not in *whether*:
+rendering thousands of notices inside a range transaction that holds those accounts locked
+would slow every payment behind it, and a webhook answers the acquirer faster with one row to
+write than with a message, its recipient, its log row and a rendered e-mail. They instead
+enqueue a task row (the database task backend writes it in the same transaction) carrying the
+ids; the worker writes the notices later, each in its own transaction. Durable all the same:
+the task row commits or rolls back with the event.
 
 **Exactly once.** Each notice carries a key naming its event (``payment_received:<entry id>``,
 ``blocked:<account>:<day>``, ``low_balance:<account>:<month>``…); ``NotificationLog`` keeps
@@ -162,12 +164,27 @@ def account_unblocked(
     )
 
 
-def ledger_posted(*, account: Account, entry: Any, was: str) -> None:
+def ledger_posted(*, account: Account, entry: Any, was: str, later: bool = False) -> None:
     """The hook of ``ledger_post`` (inside its transaction, the account locked): "payment
-    received" for money in through a payment, "services on" when the status became active."""
-    if entry.kind == "payment" and entry.amount_kop > 0:
+    received" for money in through a payment, "services on" when the status became active.
+
+    ``later``: enqueue them instead (one task row in this same transaction, written by the
+    worker): a card payment's webhook uses it to keep the composing and the e-mail's rendering
+    off its request. As durable as writing them here: the row commits or rolls back with the
+    entry, and the notices are keyed by the entry, so a task run twice writes them once."""
+    received = entry.kind == "payment" and entry.amount_kop > 0
+    unblocked = (
+        was in (AccountStatus.NEW, AccountStatus.BLOCKED) and account.status == AccountStatus.ACTIVE
+    )
+    if later:
+        if received or unblocked:
+            from abonent.messaging.tasks import notify_ledger_posted
+
+            notify_ledger_posted.enqueue(entry_id=int(entry.pk), was=was if unblocked else "")
+        return
+    if received:
         payment_received(account=account, entry=entry, in_posting=True)
-    if was in (AccountStatus.NEW, AccountStatus.BLOCKED) and account.status == AccountStatus.ACTIVE:
+    if unblocked:
         account_unblocked(account=account, was=was, entry=entry, in_posting=True)
 
 

@@ -53,6 +53,26 @@ def notify_blocked(account_ids: list[int], day: str) -> int:
 
 
 @task()
+def notify_ledger_posted(entry_id: int, was: str = "") -> int:
+    """The notices of one ledger posting left to the worker (a card payment's webhook):
+    "payment received" for a payment, "services on" when ``was`` names the status the posting
+    ended. Keyed by the entry: run again, it writes nothing new."""
+    from abonent.billing.models import LedgerEntry
+    from abonent.messaging.notifications import account_unblocked, payment_received
+
+    sent = 0
+    with transaction.atomic():
+        entry = LedgerEntry.objects.select_related("account").filter(pk=entry_id).first()
+        if entry is None:
+            return 0
+        if entry.kind == "payment" and entry.amount_kop > 0:
+            sent += payment_received(account=entry.account, entry=entry) is not None
+        if was:
+            sent += account_unblocked(account=entry.account, was=was, entry=entry) is not None
+    return sent
+
+
+@task()
 def notify_tariff_changes_applied(day: str, decided_at: str) -> int:
     """The notices of the tariff changes one ``tariff_changes_apply`` applied."""
     from abonent.billing.models import TariffChange, TariffChangeStatus

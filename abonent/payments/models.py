@@ -116,7 +116,10 @@ class Payment(models.Model):
     called, so a failure half-way leaves something to resume from. ``succeeded`` is final: it
     credited the ledger once, with the key ``"<gateway>:<gateway_payment_id>"``."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
+    # No index of its own: the index (account, -created_at, -id) serves look-ups by account.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=PaymentKind.choices, default=PaymentKind.MANUAL)
     amount_kop = models.BigIntegerField(_("amount, kopecks"))
     currency = models.CharField(max_length=3, default="RUB")
@@ -137,8 +140,15 @@ class Payment(models.Model):
     )
     card_title = models.CharField(max_length=64, blank=True)  # kept when the card is removed
     refunded_kop = models.BigIntegerField(default=0)
+    # Not indexed: nothing looks a payment up by its entry, and the credit's UPDATE, which sets
+    # it, then changes no indexed column (PostgreSQL can keep the row on its page, HOT).
     ledger_entry = models.ForeignKey(
-        "billing.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.LedgerEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -189,7 +199,7 @@ class PaymentEvent(models.Model):
 
     gateway = models.CharField(max_length=16)
     event_type = models.CharField(max_length=64, blank=True)
-    gateway_object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    gateway_object_id = models.CharField(max_length=64, blank=True)
     payment = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
@@ -206,6 +216,8 @@ class PaymentEvent(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("payment notification")
         verbose_name_plural = _("payment notifications")
+        # A plain index for staff looking a gateway's object up (no LIKE-pattern twin).
+        indexes = [models.Index(fields=["gateway_object_id"], name="payment_event_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.event_type} {self.gateway_object_id} {self.outcome}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import Account, AccountStatus
 from abonent.billing.models import EntryKind
-from abonent.billing.services.posting import ledger_post
+from abonent.billing.services.posting import ledger_post_locked
 from abonent.core.errors import ApplicationError, NotFound
 from abonent.core.money import format_money
 from abonent.payments import conf
@@ -246,7 +246,7 @@ def payment_apply_gateway_state(
 ) -> ApplyResult:
     """Move our payment to the gateway's state: the single place that credits the ledger.
 
-    Locks the payment row (then, in ``ledger_post``, the account row). ``succeeded`` credits
+    Locks the payment row with its account (one query). ``succeeded`` credits
     once, keyed ``"<gateway>:<gateway payment id>"``, and is final: a later ``canceled`` or
     ``pending`` never undoes it. A ``succeeded`` whose amount or currency differs from ours is
     not credited (outcome ``mismatch``, logged for staff). A card the gateway reports as saved
@@ -284,12 +284,15 @@ def payment_apply_gateway_state(
                 logger.warning(
                     "payment %s: %s before, the gateway now says succeeded", p.pk, p.status
                 )
-            entry = ledger_post(
-                account_id=p.account_id,
+            # The payment row and its account are locked (one query, above or in the
+            # webhook's look-up) and the status check just passed: post without a second lock.
+            entry = ledger_post_locked(
+                account=p.account,
                 kind=EntryKind.PAYMENT,
                 amount_kop=p.amount_kop,
                 reason=f"card payment {p.pk}",
                 key=f"{p.gateway}:{gp.id}",
+                notices_later=True,
             )
             fields = [
                 "status",

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from abonent.core.errors import ApplicationError
@@ -121,6 +122,10 @@ def webhook_process(
     return WebhookResult(_STATUS[EventOutcome(outcome)], outcome, record.pk)
 
 
+def _one(payments: QuerySet[Payment]) -> Payment | None:
+    return next(iter(payments[:1]), None)
+
+
 def _find_payment(
     gateway_name: str, gateway_id: str, metadata: Mapping[str, Any], *, lock: bool = False
 ) -> Payment | None:
@@ -128,21 +133,23 @@ def _find_payment(
     the gateway's id (our create call may not have yet, or its answer was lost); None when
     neither. With ``lock``, locked (with its account) in the caller's transaction: the look-up
     and the lock are one query."""
-    payments = Payment.objects.filter(gateway=gateway_name)
+    # No ORDER BY (the model's default would sort a single row): one row at most, by a unique
+    # key or the primary key.
+    payments = Payment.objects.filter(gateway=gateway_name).order_by()
     if lock:
         payments = payments.select_for_update().select_related("account")
-    payment = payments.filter(gateway_payment_id=gateway_id).first()
+    payment = _one(payments.filter(gateway_payment_id=gateway_id))
     if payment is not None:
         return payment
     ours = str(metadata.get("payment_id", ""))
     if not ours.isdigit():
         return None
     if not lock:
-        return payments.filter(pk=int(ours), gateway_payment_id__isnull=True).first()
+        return _one(payments.filter(pk=int(ours), gateway_payment_id__isnull=True))
     # Locked by its key alone: a notification applied meanwhile may have stored this very id
     # (then it is ours, and applying it again answers "duplicate"), and a row lock re-checks a
     # condition on that column after the wait.
-    payment = payments.filter(pk=int(ours)).first()
+    payment = _one(payments.filter(pk=int(ours)))
     if payment is None or payment.gateway_payment_id not in (None, gateway_id):
         return None
     return payment
