@@ -255,9 +255,11 @@ def _templates() -> dict[str, list[ReplyTemplate]]:
     return by_type
 
 
-def _request(change: SessionChange, templates: dict[str, list[ReplyTemplate]]) -> _Request | str:
+def _request(
+    change: SessionChange, templates: dict[str, list[ReplyTemplate]], nases: _NasIndex
+) -> _Request | str:
     """The packet for a change, or why it cannot be sent."""
-    nas = change.nas
+    nas = change.nas or nases.find(change.nas_ip)  # a NAS row added since the change was made
     if nas is None:
         return f"no NAS {change.nas_ip} in the nas table"
     attributes: list[tuple[str, str | int]] = [
@@ -453,6 +455,7 @@ def session_changes_deliver(
         return result
     needed = _still_needed(claimed)
     templates = _templates()
+    nases = _NasIndex()
     lanes: dict[tuple[str, int, str], list[_Request]] = defaultdict(list)
     for change in claimed:
         if change.pk not in needed:
@@ -461,7 +464,7 @@ def session_changes_deliver(
             change.save(update_fields=["state", "finished_at"])
             result.cancelled += 1
             continue
-        request = _request(change, templates)
+        request = _request(change, templates, nases)
         if isinstance(request, str):
             _cannot_send(change, request, result)
             continue
