@@ -1,5 +1,6 @@
-"""JSON API of payments (under /api/v1/me): start a payment, the history, saved cards. Every
-endpoint acts on the token's own account only, through owner-scoped selectors and services."""
+"""JSON API of payments (under /api/v1/me): start a payment, the history, saved cards and
+attaching one (a card check). Every endpoint acts on the token's own account only, through
+owner-scoped selectors and services."""
 
 from __future__ import annotations
 
@@ -14,14 +15,21 @@ from abonent.billing.schemas import ApiErrorOut
 from abonent.core.errors import ApplicationError
 from abonent.core.money import format_money
 from abonent.payments.models import Card, Payment, PaymentStatus
-from abonent.payments.schemas import CardListOut, CardOut, PaymentIn, PaymentOut, PaymentPageOut
+from abonent.payments.schemas import (
+    CardCheckIn,
+    CardListOut,
+    CardOut,
+    PaymentIn,
+    PaymentOut,
+    PaymentPageOut,
+)
 from abonent.payments.selectors import (
     card_list_for_account,
     payment_get_for_account,
     payment_list_for_account,
     payment_status_text,
 )
-from abonent.payments.services import card_remove, payment_create
+from abonent.payments.services import card_check_create, card_remove, payment_create
 
 router = Router(tags=["payments"], auth=token_auth)
 
@@ -35,6 +43,7 @@ def payment_out(payment: Payment) -> PaymentOut:
     pending = payment.status == PaymentStatus.PENDING
     return PaymentOut(
         id=payment.pk,
+        purpose=payment.purpose,
         status=payment.status,
         status_label=str(payment.get_status_display()),
         status_text=payment_status_text(payment),
@@ -128,6 +137,29 @@ def list_cards(request: HttpRequest) -> CardListOut:
     """The default card first."""
     cards = list(card_list_for_account(account_id=request.account.pk))  # type: ignore[attr-defined]
     return CardListOut(items=[card_out(c) for c in cards], count=len(cards))
+
+
+@router.post(
+    "/cards",
+    response={201: PaymentOut, 503: ApiErrorOut, **_ERRORS},
+    summary="Attach a card: a 1 ₽ check refunded at once (Idempotency-Key header required)",
+)
+def attach_card(
+    request: HttpRequest,
+    payload: CardCheckIn,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
+) -> Status[PaymentOut]:
+    """201 with a payment of purpose ``card_check``: send the subscriber to its
+    ``confirmation_url`` (the acquirer's card page). When it succeeds the card is saved (see
+    ``GET /cards``) and the check's money is refunded at once; the balance never changes. The
+    same ``Idempotency-Key`` returns the same check; 422 on a key used for another payment;
+    503 when the payment service does not answer (retry with the same key)."""
+    payment = card_check_create(
+        account_id=request.account.pk,  # type: ignore[attr-defined]
+        idempotency_key=idempotency_key,
+        return_url=payload.return_url,
+    )
+    return Status(201, payment_out(payment))
 
 
 @router.delete("/cards/{card_id}", response={204: None, **_ERRORS}, summary="Remove a saved card")

@@ -98,13 +98,18 @@ def max_amount_kop() -> int:
     return int(_get("ABONENT_PAYMENT_MAX_KOP", 100_000_00))  # type: ignore[call-overload]
 
 
+def card_check_kop() -> int:
+    """The card check's payment (refunded at once), which saves a card without a top-up: 1 ₽."""
+    return int(_get("ABONENT_CARD_CHECK_KOP", 1_00))  # type: ignore[call-overload]
+
+
 def currency() -> str:
     return str(_get("ABONENT_PAYMENT_CURRENCY", "RUB"))
 
 
 def http_timeout_seconds() -> int:
     """Timeout of one call to a gateway (connect and read), whole seconds."""
-    return int(_get("ABONENT_PAYMENT_HTTP_TIMEOUT_SECONDS", 15))  # type: ignore[arg-type]
+    return int(_get("ABONENT_PAYMENT_HTTP_TIMEOUT_SECONDS", 15))  # type: ignore[call-overload]
 
 
 def return_url_base() -> str:

@@ -24,6 +24,8 @@ class PaymentStatus(models.TextChoices):
 
 
 FINAL_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED)
+# The reason kept on a card check whose refund the gateway refused (returned by hand).
+REFUND_REFUSED = "refund_refused"
 
 
 class PaymentKind(models.TextChoices):
@@ -31,6 +33,14 @@ class PaymentKind(models.TextChoices):
 
     MANUAL = "manual", pgettext_lazy("payment kind", "By the subscriber")
     AUTOPAY = "autopay", pgettext_lazy("payment kind", "Autopay")
+
+
+class PaymentPurpose(models.TextChoices):
+    """What the money is for: a top-up credits the balance; a card check (a small payment that
+    saves the card and is refunded at once) never touches the ledger."""
+
+    TOPUP = "topup", pgettext_lazy("payment purpose", "Top-up")
+    CARD_CHECK = "card_check", pgettext_lazy("payment purpose", "Card check")
 
 
 class Card(models.Model):
@@ -121,6 +131,9 @@ class Payment(models.Model):
         Account, on_delete=models.PROTECT, related_name="payments", db_index=False
     )
     kind = models.CharField(max_length=16, choices=PaymentKind.choices, default=PaymentKind.MANUAL)
+    purpose = models.CharField(
+        max_length=16, choices=PaymentPurpose.choices, default=PaymentPurpose.TOPUP
+    )
     amount_kop = models.BigIntegerField(_("amount, kopecks"))
     currency = models.CharField(max_length=3, default="RUB")
     status = models.CharField(
@@ -179,6 +192,20 @@ class Payment(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def is_card_check(self) -> bool:
+        return self.purpose == PaymentPurpose.CARD_CHECK
+
+    @property
+    def card_check_refund_pending(self) -> bool:
+        """A card check that went through and whose money is not back yet (nor refused)."""
+        return (
+            self.is_card_check
+            and self.status == PaymentStatus.SUCCEEDED
+            and self.refunded_kop < self.amount_kop
+            and self.failure_reason != REFUND_REFUSED
+        )
 
 
 class EventOutcome(models.TextChoices):

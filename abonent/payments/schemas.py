@@ -17,8 +17,16 @@ class PaymentIn(Schema):
     return_url: str = ""
 
 
+class CardCheckIn(Schema):
+    """A card to attach: where to come back to after the acquirer's card page (default: our
+    return page)."""
+
+    return_url: str = ""
+
+
 class PaymentOut(Schema):
     id: int
+    purpose: str
     status: str
     status_label: str
     status_text: str

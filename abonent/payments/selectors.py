@@ -3,17 +3,20 @@ another account's payment or card is ``NotFound``, never told apart from a missi
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from abonent.core.errors import NotFound
+from abonent.core.money import format_money
 from abonent.payments.models import (
+    REFUND_REFUSED,
     AutopaySetting,
     Card,
     EventOutcome,
     Payment,
     PaymentEvent,
+    PaymentPurpose,
     PaymentStatus,
     Refund,
     RefundStatus,
@@ -50,6 +53,8 @@ def payment_get_for_account(*, account_id: int, payment_id: int) -> Payment:
 
 def payment_status_text(payment: Payment) -> str:
     """What people are told about a payment's state: its status, and why it failed."""
+    if payment.is_card_check and payment.status == PaymentStatus.SUCCEEDED:
+        return _card_check_text(payment)
     if payment.status == PaymentStatus.SUCCEEDED:
         return str(_("The payment went through; the money is on your balance."))
     if payment.status == PaymentStatus.PENDING:
@@ -60,6 +65,32 @@ def payment_status_text(payment: Payment) -> str:
     if payment.status == PaymentStatus.CANCELED:
         return str(pgettext_lazy("payment", "The payment was canceled."))
     return str(_("The payment did not go through."))
+
+
+def _card_check_text(payment: Payment) -> str:
+    """A card check that went through: the card attached (or not), its money back (or not)."""
+    values = {"card": payment.card_title, "amount": format_money(payment.amount_kop)}
+    if payment.failure_reason == REFUND_REFUSED:
+        text = _(
+            "The card %(card)s is checked, but the payment service did not return "
+            "%(amount)s of the check: we will return it ourselves."
+        )
+    elif payment.failure_reason == "card_not_saved":
+        text = _(
+            "The bank confirmed the card but did not let us save it. %(amount)s of the check "
+            "goes back to it; your balance does not change."
+        )
+    elif payment.refunded_kop >= payment.amount_kop:
+        text = _(
+            "The card %(card)s is attached. %(amount)s of the check has been returned to it; "
+            "your balance did not change."
+        )
+    else:
+        text = _(
+            "The card %(card)s is attached. %(amount)s of the check is being returned to it; "
+            "your balance does not change."
+        )
+    return str(text % values)
 
 
 def card_list_for_account(*, account_id: int) -> QuerySet[Card]:
@@ -83,9 +114,11 @@ def autopay_get(*, account_id: int) -> AutopaySetting | None:
 
 
 def payment_problem_list() -> QuerySet[Payment]:
-    """For cashiers: failed and canceled payments, newest first."""
+    """For cashiers: failed and canceled payments, and card checks whose money the gateway
+    refused to return (someone must return it by hand), newest first."""
     return Payment.objects.filter(
-        status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED]
+        Q(status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED])
+        | Q(purpose=PaymentPurpose.CARD_CHECK, failure_reason=REFUND_REFUSED)
     ).select_related("account")
 
 
@@ -104,8 +137,8 @@ def payment_event_refused_list() -> QuerySet[PaymentEvent]:
 def payment_refundable_kop(*, payment: Payment) -> int:
     """What is left of a succeeded payment to refund: its amount less the refunds that went
     through or are still pending (0 for a payment that did not succeed)."""
-    if payment.status != PaymentStatus.SUCCEEDED:
-        return 0
+    if payment.status != PaymentStatus.SUCCEEDED or payment.is_card_check:
+        return 0  # a card check's money goes back by itself
     engaged = (
         Refund.objects.filter(payment_id=payment.pk)
         .exclude(status=RefundStatus.FAILED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -43,8 +44,9 @@ def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
         )
     except NotFound:
         raise Http404 from None
-    if payment.status == PaymentStatus.PENDING:
-        # the notification may be late: ask the gateway ourselves
+    if payment.status == PaymentStatus.PENDING or payment.card_check_refund_pending:
+        # the notification may be late: ask the gateway ourselves (or, for a card check that
+        # went through, make sure its money is on the way back)
         payment = payment_refresh(payment_id=payment.pk)
     return payment
 
@@ -52,6 +54,7 @@ def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
 def _status_json(payment: Payment) -> dict[str, object]:
     return {
         "id": payment.pk,
+        "purpose": payment.purpose,
         "status": payment.status,
         "status_label": str(payment.get_status_display()),
         "status_text": payment_status_text(payment),
@@ -66,10 +69,11 @@ def _status_json(payment: Payment) -> dict[str, object]:
 @account_required
 def return_view(request: HttpRequest, payment_id: int) -> HttpResponse:
     """``GET /payments/return/<id>/``: our own record of the payment (never the query string),
-    refreshing itself every few seconds until it is final. Another account's payment is 404."""
+    refreshing itself every few seconds until it is final (a card check: until its money is
+    back). Another account's payment is 404."""
     payment = _own_payment(request, payment_id)
     account = request.account  # type: ignore[attr-defined]
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if payment.status == PaymentStatus.SUCCEEDED and not payment.is_card_check:
         # credited in this very request, perhaps, after the account was read: show it fresh
         account.refresh_from_db(fields=["balance_kop", "status"])
     return render(
@@ -80,7 +84,9 @@ def return_view(request: HttpRequest, payment_id: int) -> HttpResponse:
             "payment": payment,
             "status_text": payment_status_text(payment),
             "refresh_seconds": REFRESH_SECONDS,
-            "retry_url": pay_url(payment.amount_kop),
+            "retry_url": reverse("pay:cards")
+            if payment.is_card_check
+            else pay_url(payment.amount_kop),
             "section": "pay",
         },
     )

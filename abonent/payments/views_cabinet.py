@@ -47,6 +47,7 @@ from abonent.payments.selectors import (
 )
 from abonent.payments.services import (
     autopay_set,
+    card_check_create,
     card_remove,
     card_set_default,
     payment_create,
@@ -257,7 +258,8 @@ def _own_card(request: HttpRequest, card_id: int) -> Card:
 @never_cache
 @account_required
 def cards_view(request: HttpRequest) -> HttpResponse:
-    """``/cabinet/pay/cards/``: the saved cards, the default first, with remove and default."""
+    """``/cabinet/pay/cards/``: the saved cards, the default first, with remove and default,
+    and a button to attach a new one."""
     account = _account(request)
     setting = autopay_get(account_id=account.pk)
     return render(
@@ -267,9 +269,35 @@ def cards_view(request: HttpRequest) -> HttpResponse:
             "account": account,
             "cards": list(card_list_for_account(account_id=account.pk)),
             "autopay_on": bool(setting and setting.enabled),
+            "once": once_issue(request),
+            "check_amount": format_money(conf.card_check_kop()),
             "section": "pay",
         },
     )
+
+
+@never_cache
+@account_required
+def card_attach_view(request: HttpRequest) -> HttpResponse:
+    """``POST /cabinet/pay/cards/attach/``: a card check (a small payment that saves the card,
+    refunded at once) on the acquirer's card page. The form's one-time token is the check's
+    idempotency key: a double click sends the subscriber to the same check."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    token = (request.POST.get("once") or "").strip()[:64]
+    if not once_known(request, token):
+        messages.error(request, _("The form has expired. Press “Attach a card” again."))
+        return HttpResponseRedirect(reverse("pay:cards"))
+    try:
+        payment = card_check_create(
+            account_id=_account(request).pk, idempotency_key=f"cabinet:{token}"
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("pay:cards"))
+    if payment.status == PaymentStatus.PENDING and payment.confirmation_url:
+        return HttpResponseRedirect(payment.confirmation_url)
+    return HttpResponseRedirect(payment_return_url(payment))
 
 
 @never_cache

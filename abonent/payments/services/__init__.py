@@ -2,6 +2,7 @@
 called outside row locks, after a ``pending`` record was written to resume from."""
 
 from abonent.payments.services.autopay import AutopayResult, autopay_run
+from abonent.payments.services.card_check import card_check_create, card_check_refund
 from abonent.payments.services.cards import autopay_set, card_remove, card_set_default
 from abonent.payments.services.payments import (
     ApplyResult,
@@ -19,6 +20,8 @@ __all__ = [
     "WebhookResult",
     "autopay_run",
     "autopay_set",
+    "card_check_create",
+    "card_check_refund",
     "card_remove",
     "card_set_default",
     "payment_apply_gateway_state",

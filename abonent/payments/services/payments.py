@@ -25,6 +25,7 @@ from abonent.payments.models import (
     EventOutcome,
     Payment,
     PaymentKind,
+    PaymentPurpose,
     PaymentStatus,
 )
 
@@ -106,6 +107,37 @@ def payment_create(
         if card is None:
             raise NotFound(_("No such card."), field="card_id")
         save_card = False
+    return payment_start(
+        account_id=account_id,
+        amount_kop=amount_kop,
+        key=key,
+        return_url=return_url,
+        save_card=save_card,
+        card=card,
+        kind=kind,
+        purpose=PaymentPurpose.TOPUP,
+    )
+
+
+_DESCRIPTIONS = {
+    PaymentPurpose.TOPUP: _("Top-up of contract %(contract)s"),
+    PaymentPurpose.CARD_CHECK: _("Card check for contract %(contract)s"),
+}
+
+
+def payment_start(
+    *,
+    account_id: int,
+    amount_kop: int,
+    key: str,
+    return_url: str,
+    save_card: bool,
+    card: Card | None,
+    kind: str,
+    purpose: str,
+) -> Payment:
+    """The common part of ``payment_create`` and ``card_check_create`` (arguments checked):
+    the ``pending`` record, idempotent by ``(account, key)``, then the gateway call."""
     payment = Payment.objects.filter(account_id=account_id, idempotency_key=key).first()
     if payment is None:
         gateway_name = card.gateway if card is not None else conf.active_gateway()
@@ -116,18 +148,18 @@ def payment_create(
             raise NotFound(_("No such account."))
         if account.status == AccountStatus.CLOSED:
             raise ApplicationError(_("The contract is closed."), code="account_closed")
+        description = _DESCRIPTIONS[PaymentPurpose(purpose)] % {"contract": account.contract}
         try:
             with transaction.atomic():
                 payment = Payment.objects.create(
                     account_id=account_id,
                     kind=kind,
+                    purpose=purpose,
                     amount_kop=amount_kop,
                     currency=conf.currency(),
                     gateway=gateway_name,
                     idempotency_key=key,
-                    description=str(
-                        _("Top-up of contract %(contract)s") % {"contract": account.contract}
-                    )[:128],
+                    description=str(description)[:128],
                     return_url=return_url,
                     save_card=save_card,
                     card=card,
@@ -135,7 +167,11 @@ def payment_create(
                 )
         except IntegrityError:
             payment = Payment.objects.get(account_id=account_id, idempotency_key=key)
-    if payment.amount_kop != amount_kop or (card is not None and payment.card_id != card.pk):
+    if (
+        payment.amount_kop != amount_kop
+        or payment.purpose != purpose
+        or (card is not None and payment.card_id != card.pk)
+    ):
         raise ApplicationError(
             _("This idempotency key was used for another payment."),
             field="idempotency_key",
@@ -284,6 +320,9 @@ def payment_apply_gateway_state(
                 logger.warning(
                     "payment %s: %s before, the gateway now says succeeded", p.pk, p.status
                 )
+            if p.is_card_check:
+                _card_check_succeeded(p, gp)
+                return ApplyResult(p, EventOutcome.APPLIED)
             # The payment row and its account are locked (one query, above or in the
             # webhook's look-up) and the status check just passed: post without a second lock.
             entry = ledger_post_locked(
@@ -332,12 +371,47 @@ def payment_apply_gateway_state(
         return ApplyResult(p, EventOutcome.IGNORED)
 
 
+def _card_check_succeeded(p: Payment, gp: GatewayPayment) -> None:
+    """A card check went through (``p`` locked, pending): keep the card, and return the money
+    — never through the ledger. The refund is written ``pending`` here, once (its key is unique
+    per payment, and the payment row is locked); the gateway is asked after the commit, and a
+    task row written in this transaction resumes it if that first attempt does not happen or
+    does not get through."""
+    from abonent.payments.services.card_check import card_check_refund_schedule
+
+    fields = ["status", "failure_reason", "finished_at", "receipt_url", "updated_at"]
+    saved = None
+    if gp.card is not None:
+        if gp.card.saved:
+            saved = _card_save(payment=p, card=gp.card)
+        if saved is not None:
+            p.card = saved
+            fields.append("card")
+        if not p.card_title:
+            p.card_title = f"{gp.card.brand or 'Card'} •••• {gp.card.last4}"[:64]
+            fields.append("card_title")
+    p.status = PaymentStatus.SUCCEEDED
+    p.failure_reason = "" if saved is not None else "card_not_saved"
+    p.finished_at = timezone.now()
+    p.receipt_url = gp.receipt_url[:1000]
+    p.save(update_fields=fields)
+    card_check_refund_schedule(payment=p)
+
+
 def payment_refresh(*, payment_id: int) -> Payment:
     """Ask the gateway for a pending payment's state and apply it (the return page uses it
-    when the notification is late). A gateway that does not answer leaves it as it was."""
+    when the notification is late). A gateway that does not answer leaves it as it was. A
+    card check that went through and whose refund has not yet: the refund is tried again."""
     payment = Payment.objects.select_related("account").filter(pk=payment_id).first()
     if payment is None:
         raise NotFound(_("No such payment."))
+    if payment.is_card_check and payment.status == PaymentStatus.SUCCEEDED:
+        if payment.refunded_kop < payment.amount_kop:  # its refund has not gone through yet
+            from abonent.payments.services.card_check import card_check_refund_quietly
+
+            card_check_refund_quietly(payment_id=payment.pk)
+            payment.refresh_from_db()
+        return payment
     if payment.is_final or not payment.gateway_payment_id:
         return payment
     try:

@@ -1,4 +1,5 @@
-"""Cashiers' refunds of card payments: the gateway's refund, then one negative ledger entry."""
+"""Refunds of card payments: a cashier's (the gateway's refund, then one negative ledger
+entry) and a card check's (the gateway's refund alone: the check never reached the ledger)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def refund_create(
             raise NotFound(_("No such payment."))
         refund = Refund.objects.filter(payment=payment, idempotency_key=key).first()
         if refund is None:
+            if payment.is_card_check:
+                raise ApplicationError(_("A card check is refunded automatically."))
             if payment.status != PaymentStatus.SUCCEEDED:
                 raise ApplicationError(_("Only a successful payment can be refunded."))
             engaged = (
@@ -83,13 +86,21 @@ def refund_create(
         )
     if refund.status != RefundStatus.PENDING:
         return refund
+    return refund_send(refund=refund, payment=payment, actor=actor)
+
+
+def refund_send(*, refund: Refund, payment: Payment, actor: Any) -> Refund:
+    """Ask the gateway for a ``pending`` refund (no lock held: this waits on the network), with
+    a key derived from our refund, so asking again never refunds twice; apply its answer. A
+    refusal marks the refund failed (audited); ``GatewayUnavailable`` leaves it pending, to be
+    asked again."""
     try:
         gr = gateway_get(payment.gateway).refund(
             gateway_payment_id=str(payment.gateway_payment_id),
             amount_kop=refund.amount_kop,
             currency=payment.currency,
             idempotency_key=f"refund-{refund.pk}",
-            description=reason,
+            description=refund.reason,
         )
     except GatewayError as exc:
         with transaction.atomic():
@@ -129,15 +140,17 @@ def _refund_apply(*, refund_id: int, gateway_refund: GatewayRefund, actor: Any) 
         refund.gateway_refund_id = gr.id
         fields = ["gateway_refund_id", "updated_at"]
         if gr.status == "succeeded":
-            entry = ledger_post(
-                account_id=payment.account_id,
-                kind=EntryKind.REFUND,
-                amount_kop=-refund.amount_kop,
-                reason=f"refund of card payment {payment.pk}: {refund.reason}",
-                key=f"refund:{payment.gateway}:{gr.id}",
-                actor=refund.actor or actor,
-                settle=False,
-            )
+            entry = None  # a card check never reached the ledger, and its refund does not
+            if not payment.is_card_check:
+                entry = ledger_post(
+                    account_id=payment.account_id,
+                    kind=EntryKind.REFUND,
+                    amount_kop=-refund.amount_kop,
+                    reason=f"refund of card payment {payment.pk}: {refund.reason}",
+                    key=f"refund:{payment.gateway}:{gr.id}",
+                    actor=refund.actor or actor,
+                    settle=False,
+                )
             refund.status = RefundStatus.SUCCEEDED
             refund.ledger_entry = entry
             fields += ["status", "ledger_entry"]

@@ -6,9 +6,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,13 +19,9 @@ from abonent.payments.gateways.base import (
 )
 from abonent.payments.gateways.sandbox import SandboxGateway, sign
 from abonent.payments.gateways.yookassa import YooKassaGateway
+from abonent.payments.tests.recorded_yookassa import RecordedYooKassa, recorded
 
-FIXTURES = Path(__file__).parent / "fixtures"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-
-
-def recorded(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 @pytest.mark.parametrize(
@@ -143,65 +136,6 @@ def test_sandbox_signature() -> None:
     signed_junk = {"X-Sandbox-Timestamp": ts, "X-Sandbox-Signature": sign("whsec", ts, junk)}
     with pytest.raises(WebhookRejected, match="unreadable"):
         gateway.verify_and_parse_webhook(headers=signed_junk, body=junk, client_ip="", now=NOW)
-
-
-class RecordedYooKassa(BaseHTTPRequestHandler):
-    """A local server answering as YooKassa's API v3 does, with recorded shapes."""
-
-    seen: list[tuple[str, str, dict, bytes]] = []
-
-    def _answer(self, status: int, name: str) -> None:
-        body = json.dumps(recorded(name)).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _authorised(self) -> bool:
-        expected = "Basic " + base64.b64encode(b"100500:test_secret").decode()
-        if self.headers.get("Authorization") != expected:
-            self._answer(401, "yookassa_error")
-            return False
-        return True
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        length = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(length)
-        self.seen.append(("POST", self.path, dict(self.headers), body))
-        if not self._authorised():
-            return
-        if not self.headers.get("Idempotence-Key"):
-            self._answer(400, "yookassa_error")
-        elif self.path == "/v3/payments":
-            self._answer(200, "yookassa_payment_pending")
-        elif self.path == "/v3/refunds":
-            self._answer(200, "yookassa_refund")
-        else:
-            self._answer(404, "yookassa_error")
-
-    def do_GET(self) -> None:  # noqa: N802
-        self.seen.append(("GET", self.path, dict(self.headers), b""))
-        if not self._authorised():
-            return
-        if self.path == "/v3/payments/22e12f66-000f-5000-8000-18db351245c7":
-            self._answer(200, "yookassa_payment_succeeded")
-        else:
-            self._answer(404, "yookassa_error")
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-
-@pytest.fixture
-def yookassa_server():
-    RecordedYooKassa.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordedYooKassa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v3/"
-    server.shutdown()
-    server.server_close()
 
 
 def yookassa(url: str, secret: str = "test_secret") -> YooKassaGateway:  # noqa: S107
