@@ -5,6 +5,7 @@ and never a ledger entry, never a move of the balance."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
@@ -324,4 +325,29 @@ def test_through_yookassa_with_its_refund(
     assert headers["Idempotence-Key"] == f"refund-{refund.pk}"
     assert json.loads(sent)["amount"] == {"value": "1.00", "currency": "RUB"}
     assert json.loads(sent)["payment_id"] == CARD_CHECK_ID
+    untouched(account)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks and parallel writers need PostgreSQL"
+)
+def test_concurrent_copies_of_the_success_refund_once(acquirer) -> None:
+    """30 copies of the check's ``payment.succeeded`` at once, from separate connections: one
+    applies it (and, after its commit, asks for the refund), the others are duplicates."""
+    from abonent.payments.tests.test_concurrency import run_parallel
+
+    account = AccountFactory(balance_kop=BALANCE)
+    payment, obj = check_paid(acquirer, account)
+    copies = 30
+    results, errors = run_parallel(
+        [acquirer.notification("payment.succeeded", obj)] * copies, copies
+    )
+    assert not errors, errors[:3]
+    assert sorted(r.outcome for r in results).count("applied") == 1
+    assert all(r.status == 200 for r in results)
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert Refund.objects.get(payment=payment).status == RefundStatus.SUCCEEDED
+    assert len(acquirer.refunds) == 1 and Card.objects.filter(account=account).count() == 1
+    assert Payment.objects.get(pk=payment.pk).refunded_kop == 100
     untouched(account)
