@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from abonent.core.errors import ApplicationError
-from abonent.network.models import NasType
+from abonent.network.models import ChangeState, NasType
 from abonent.network.services_nas import nas_address_clean, nas_secret_clean
 
 
@@ -144,6 +144,86 @@ class GroupAttributesForm(forms.Form):
     def values(self) -> list[tuple[int, str]]:
         """(attribute id, value) of every field."""
         return [(row.pk, self.cleaned_data[f"attr-{row.pk}"]) for row in self.attributes]
+
+
+class ChangeFilterForm(forms.Form):
+    """The session changes log's search and filters (a bad value is ignored, not an error)."""
+
+    q = forms.CharField(
+        label=_("Login or contract"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("pppoe-ivanov, 1234 5678"),
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All states")), *ChangeState.choices]
+    )
+    nas = forms.TypedChoiceField(label=_("NAS"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, nas_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nas"].choices = [("", _("All NASes")), *nas_choices]  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters typed (``query``, ``state``, ``nas_id``), the others left out."""
+        if not self.is_bound:
+            return {"query": "", "state": "", "nas_id": None}
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "query": data.get("q") or "",
+            "state": data.get("state") or "",
+            "nas_id": data.get("nas"),
+        }
+
+
+# FreeRADIUS's reply operators that make sense for a speed attribute.
+REPLY_OPERATORS = [
+    (":=", _(":= set, replacing any other value")),
+    ("+=", _("+= add (several rows of one attribute)")),
+    ("=", _("= set unless already there")),
+]
+
+
+class ReplyTemplateForm(forms.Form):
+    """A speed reply attribute of a NAS type; ``reply_template_save`` checks the name against
+    FreeRADIUS's dictionaries and the placeholders."""
+
+    nas_type = forms.ChoiceField(label=_("Type"), choices=NasType.choices)
+    attribute = forms.CharField(
+        label=_("Attribute"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "Mikrotik-Rate-Limit",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+        help_text=_(
+            "A name from FreeRADIUS's dictionaries, such as Mikrotik-Rate-Limit; Name:1 for a "
+            "tagged one."
+        ),
+    )
+    op = forms.ChoiceField(label=_("Operator"), choices=REPLY_OPERATORS, initial=":=")
+    value = forms.CharField(
+        label=_("Value"),
+        max_length=253,
+        widget=forms.TextInput(
+            attrs={"placeholder": "{up}k/{down}k", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "Placeholders: {up} and {down} in kbit/s, {up_bps} and {down_bps} in bit/s, "
+            "{up_bytes} and {down_bytes} in bytes per second."
+        ),
+    )
 
 
 def _checked(check: Any, value: str) -> str:

@@ -1,5 +1,6 @@
 """Reads of network access for the back office: live sessions, one account's network state,
-NASes with their open sessions.
+NASes with their open sessions. (The requests sent to NASes and the speed attributes per NAS
+type are read in ``selectors_coa``.)
 
 ``radacct`` and ``radpostauth`` exist on PostgreSQL only: callers check ``radius_available()``
 before touching them (on SQLite the pages say that network data needs PostgreSQL). Every query
@@ -31,8 +32,10 @@ from abonent.network.models import (
     RadAcct,
     RadPostAuth,
 )
+from abonent.network.selectors_coa import ChangeRow, account_session_changes
 
 AUTH_RESULTS = 10
+ACCOUNT_CHANGES = 5
 HISTORY_LIMIT = 200
 _MAC_SHAPES = (
     re.compile(r"^[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$"),
@@ -248,18 +251,23 @@ class AccountNetwork:
     open_session: RadAcct | None = None
     last_session: RadAcct | None = None
     auth_results: tuple[AuthResult, ...] = ()
+    changes: tuple[ChangeRow, ...] = ()  # the last requests to its NASes
 
 
 def account_network(*, account_id: int) -> AccountNetwork:
-    """The account's credential, its open session (or the newest one), and its last
-    ``AUTH_RESULTS`` authentication answers: four queries on PostgreSQL, one on SQLite."""
+    """The account's credential, its open session (or the newest one), its last
+    ``AUTH_RESULTS`` authentication answers and ``ACCOUNT_CHANGES`` requests to its NASes: five
+    queries on PostgreSQL, two on SQLite (one without a credential)."""
     credential = (
         NetworkCredential.objects.filter(account_id=account_id)
         .only("id", "account_id", "login", "mac", "static_ip", "password_changed_at")
         .first()
     )
-    if credential is None or not radius_available():
-        return AccountNetwork(credential=credential, has_radius=radius_available())
+    if credential is None:
+        return AccountNetwork(credential=None, has_radius=radius_available())
+    changes = tuple(account_session_changes(account_id=account_id, limit=ACCOUNT_CHANGES))
+    if not radius_available():
+        return AccountNetwork(credential=credential, has_radius=False, changes=changes)
     login = credential.login
     open_session = (
         RadAcct.objects.filter(username=login, acctstoptime__isnull=True)
@@ -286,6 +294,7 @@ def account_network(*, account_id: int) -> AccountNetwork:
         open_session=open_session,
         last_session=last_session,
         auth_results=tuple(auth_result(row) for row in answers),
+        changes=changes,
     )
 
 

@@ -1,5 +1,6 @@
 """Writes of the back office's network section: the NAS list (the routers FreeRADIUS answers:
-create, change, delete) and the values of the RADIUS groups' attributes.
+create, change, delete), the values of the RADIUS groups' attributes, and putting a NAS type's
+speed attributes back to the defaults.
 
 Each is atomic and leaves its audit row in the same transaction; the shared secret never goes
 into the audit log, only the fact that it was set or changed. FreeRADIUS reads its clients from
@@ -13,14 +14,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from abonent.core.audit import audit_record, snapshot
 from abonent.core.errors import ApplicationError, NotFound
-from abonent.network.models import GroupAttribute, Nas, NasType
+from abonent.network.models import GroupAttribute, Nas, NasType, ReplyTemplate
 from abonent.network.selectors import nas_open_sessions
+from abonent.network.selectors_coa import reply_template_defaults
 
 AUDITED = ["nasname", "shortname", "type", "coa_port", "description"]
 SECRET_MIN = 8
@@ -268,3 +270,45 @@ def group_attributes_set(*, actor: Any, values: list[tuple[int, str]]) -> int:
             )
             changed += 1
     return changed
+
+
+# Serialises restores of the speed attributes on PostgreSQL (an empty type has no row to lock);
+# SQLite serialises writers at BEGIN IMMEDIATE anyway.
+_RESTORE_LOCK = 0x5EED_7E3F
+
+
+def reply_templates_restore(*, actor: Any, nas_type: str) -> int:
+    """Replace a NAS type's speed attributes with the defaults (``REPLY_TEMPLATE_DEFAULTS``),
+    in one transaction with one audit row (the rows before and after). Nothing is written when
+    they already are the defaults. Returns how many rows the type has now (0: unchanged).
+
+    FreeRADIUS reads them at the next Access-Request of that type; sessions that are up keep
+    what they were given."""
+    if nas_type not in NasType.values:
+        raise ApplicationError(_("Choose a NAS type."), field="nas_type")
+    defaults = reply_template_defaults(nas_type)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RESTORE_LOCK])
+        current = list(
+            ReplyTemplate.objects.select_for_update().filter(nas_type=nas_type).order_by("id")
+        )
+        before = [(row.attribute, row.op, row.value) for row in current]
+        if before == defaults:
+            return 0
+        ReplyTemplate.objects.filter(pk__in=[row.pk for row in current]).delete()
+        made = ReplyTemplate.objects.bulk_create(
+            ReplyTemplate(nas_type=nas_type, attribute=attribute, op=op, value=value)
+            for attribute, op, value in defaults
+        )
+        if made[0].pk is None:  # a backend that returns no ids: the audit row needs one
+            made = list(ReplyTemplate.objects.filter(nas_type=nas_type).order_by("id"))
+        audit_record(
+            actor=actor,
+            action="network.reply_templates_restore",
+            obj=made[0],
+            before={"nas_type": nas_type, "rows": [list(row) for row in before]},
+            after={"nas_type": nas_type, "rows": [list(row) for row in defaults]},
+        )
+    return len(made)

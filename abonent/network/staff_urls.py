@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from abonent.network import views_staff
+from abonent.network import views_staff, views_staff_speed
 
 app_name = "network_staff"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
         views_staff.session_disconnect_view,
         name="disconnect",
     ),
+    path("changes/", views_staff.changes, name="changes"),
     path(
         "accounts/<int:account_id>/sessions/",
         views_staff.account_sessions,
@@ -32,4 +33,9 @@ urlpatterns = [
     path("nas/restricted/", views_staff.restricted_group_edit, name="restricted"),
     path("nas/<int:nas_id>/", views_staff.nas_edit, name="nas_edit"),
     path("nas/<int:nas_id>/delete/", views_staff.nas_delete_view, name="nas_delete"),
+    path("speed/", views_staff_speed.speed_list, name="speed"),
+    path("speed/new/", views_staff_speed.speed_edit, name="speed_new"),
+    path("speed/restore/", views_staff_speed.speed_restore, name="speed_restore"),
+    path("speed/<int:template_id>/", views_staff_speed.speed_edit, name="speed_edit"),
+    path("speed/<int:template_id>/delete/", views_staff_speed.speed_delete, name="speed_delete"),
 ]

@@ -1,6 +1,7 @@
-"""Back-office pages of network access under /staff/network/: live sessions (support staff and
-admins), one account's sessions and its network credential (login, MAC binding, static IP, a new
-network password), and the NAS list (admins).
+"""Back-office pages of network access under /staff/network/: live sessions and the log of
+Disconnect/CoA requests sent to NASes (support staff and admins), one account's sessions and its
+network credential (login, MAC binding, static IP, a new network password), and the NAS list
+(admins; the speed attributes per NAS type are in ``views_staff_speed``).
 
 ``radacct`` and ``radpostauth`` exist on PostgreSQL only: on SQLite the session pages say that
 network data needs PostgreSQL, and the NAS list (a normal table) works as everywhere.
@@ -29,9 +30,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from abonent.accounts.models import Account
 from abonent.core.access import Role, has_role
 from abonent.core.errors import ApplicationError, NotFound
-from abonent.network import selectors
+from abonent.network import selectors, selectors_coa
 from abonent.network.coa import session_disconnect
 from abonent.network.forms import (
+    ChangeFilterForm,
     CredentialForm,
     GroupAttributesForm,
     NasForm,
@@ -121,7 +123,7 @@ def session_views(
     return rows
 
 
-def _tabs(request: HttpRequest, current: str) -> dict[str, Any]:
+def network_tabs(request: HttpRequest, current: str) -> dict[str, Any]:
     return {"section": current, "can_nas": has_role(request.user, *NAS_ROLES)}
 
 
@@ -133,7 +135,7 @@ def _tabs(request: HttpRequest, current: str) -> dict[str, Any]:
 def sessions(request: HttpRequest) -> HttpResponse:
     """Sessions online now: counts in all and per NAS, search by login, contract, IP or MAC,
     a NAS filter, pages of 50; a disconnect button on each."""
-    context: dict[str, Any] = {**_tabs(request, "sessions"), "problem": radius_problem()}
+    context: dict[str, Any] = {**network_tabs(request, "sessions"), "problem": radius_problem()}
     if context["problem"]:
         return render(request, "network/staff/sessions.html", context)
     counts = selectors.live_session_counts()
@@ -208,6 +210,35 @@ def session_disconnect_view(request: HttpRequest, radacct_id: int) -> HttpRespon
     return redirect(_back(request))
 
 
+# --- Requests to NASes ---------------------------------------------------------------------------
+
+
+@staff_view(*NETWORK)
+@require_GET
+def changes(request: HttpRequest) -> HttpResponse:
+    """The Disconnect/CoA requests sent to NASes by the reconciler and by staff, newest first:
+    counts of pending, overdue, failed and refused ones at the top (an outage shows), filters
+    by state and NAS, search by login, contract or IP, pages of 50; seven queries."""
+    form = ChangeFilterForm(request.GET or None, nas_choices=selectors_coa.nas_choices())
+    filters = form.filters()
+    page = paginate(request, selectors_coa.session_changes(**filters), PAGE_SIZE)
+    return render(
+        request,
+        "network/staff/changes.html",
+        {
+            **network_tabs(request, "changes"),
+            "form": form,
+            "counts": selectors_coa.session_change_counts(now=timezone.now()),
+            "page": page,
+            "rows": selectors_coa.change_rows(list(page.object_list)),
+            "filtered": any(filters.values()),
+            "state": filters["state"],
+            "page_query": query_without(request, "page"),
+            "has_radius": selectors.radius_available(),
+        },
+    )
+
+
 # --- One account ---------------------------------------------------------------------------------
 
 
@@ -225,7 +256,7 @@ def account_sessions(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _account_or_404(account_id)
     credential = selectors.credential_for_account(account_id=account.pk)
     context: dict[str, Any] = {
-        **_tabs(request, "sessions"),
+        **network_tabs(request, "sessions"),
         "account": account,
         "credential": credential,
         "problem": radius_problem(),
@@ -253,7 +284,7 @@ def _render_credential(
     return render(
         request,
         "network/staff/credential.html",
-        {**_tabs(request, "sessions"), "account": account, "form": form},
+        {**network_tabs(request, "sessions"), "account": account, "form": form},
         status=status,
     )
 
@@ -309,7 +340,7 @@ def credential_password(request: HttpRequest, account_id: int) -> HttpResponse:
     response = render(
         request,
         "network/staff/password.html",
-        {**_tabs(request, "sessions"), "account": account, "credential": credential},
+        {**network_tabs(request, "sessions"), "account": account, "credential": credential},
     )
     add_never_cache_headers(response)
     return response
@@ -329,7 +360,7 @@ def _render_nas_list(
         request,
         "network/staff/nas_list.html",
         {
-            **_tabs(request, "nas"),
+            **network_tabs(request, "nas"),
             "rows": selectors.nas_list(),
             "has_radius": selectors.radius_available(),
             "restart_command": RESTART_COMMAND,
@@ -436,7 +467,7 @@ def nas_edit(request: HttpRequest, nas_id: int | None = None) -> HttpResponse:
         request,
         "network/staff/nas_form.html",
         {
-            **_tabs(request, "nas"),
+            **network_tabs(request, "nas"),
             "form": form,
             "nas": nas,
             "open_sessions": selectors.nas_open_sessions(nasname=nas.nasname) if nas else 0,
