@@ -17,6 +17,7 @@ from abonent.core.errors import ApplicationError
 from abonent.payments import conf
 from abonent.payments.gateways import gateway_get
 from abonent.payments.gateways.base import GatewayPayment, GatewayRefund, WebhookRejected
+from abonent.payments.lock_objects import payment_lock_by_gateway_id
 from abonent.payments.models import EventOutcome, Payment, PaymentEvent
 from abonent.payments.services.payments import payment_apply_gateway_state
 from abonent.payments.services.refunds import refund_apply_gateway_state
@@ -138,7 +139,10 @@ def _find_payment(
     payments = Payment.objects.filter(gateway=gateway_name).order_by()
     if lock:
         payments = payments.select_for_update().select_related("account")
-    payment = _one(payments.filter(gateway_payment_id=gateway_id))
+        # the usual case, the webhook's hot path: one statement whose SQL is written once
+        payment = payment_lock_by_gateway_id(gateway=gateway_name, gateway_payment_id=gateway_id)
+    else:
+        payment = _one(payments.filter(gateway_payment_id=gateway_id))
     if payment is not None:
         return payment
     ours = str(metadata.get("payment_id", ""))
