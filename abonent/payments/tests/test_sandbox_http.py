@@ -42,3 +42,45 @@ def test_a_payment_through_the_sandbox_acquirer(sandbox_site) -> None:
     again = payment_create(account_id=account.pk, amount_kop=100_000, idempotency_key="s1")
     assert again.gateway_payment_id == payment.gateway_payment_id
     assert payment_refresh(payment_id=payment.pk).status == PaymentStatus.PENDING
+
+
+def test_a_card_check_through_the_sandbox_acquirer(sandbox_site) -> None:
+    """Attach a card on the sandbox's own card page (over HTTP, as a browser would): the card
+    saved, the rouble refunded by the sandbox right after the success's commit, no ledger."""
+    import re
+
+    from abonent.billing.models import LedgerEntry
+    from abonent.payments.models import Card, Payment, Refund
+    from abonent.payments.services import card_check_create
+
+    account = AccountFactory(balance_kop=12_000)
+    check = card_check_create(account_id=account.pk, idempotency_key="cc1")
+    assert check.status == PaymentStatus.PENDING and check.amount_kop == 100
+    browser = httpx.Client(
+        transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://testserver"
+    )
+    page = browser.get(check.confirmation_url.replace("http://testserver", ""))
+    assert page.status_code == 200 and "1,00" in page.text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, "the card form carries a CSRF token"
+    sent = browser.post(
+        page.url.path,
+        data={
+            "csrfmiddlewaretoken": token.group(1),
+            "number": "2200 0000 0000 0004",
+            "expiry": "12/30",
+            "cvc": "123",
+            "holder": "TEST",
+        },
+    )
+    assert sent.status_code == 302, sent.text[:500]
+    done = payment_refresh(payment_id=check.pk)  # the return page's poll
+    assert done.status == PaymentStatus.SUCCEEDED
+    card = Card.objects.get(account=account)
+    assert card.last4 == "0004" and done.card_id == card.pk
+    refund = Refund.objects.get(payment=check)
+    assert refund.status == "succeeded" and refund.gateway_refund_id
+    assert Payment.objects.get(pk=check.pk).refunded_kop == 100
+    assert not LedgerEntry.objects.filter(account=account).exists()
+    account.refresh_from_db()
+    assert account.balance_kop == 12_000
