@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from abonent.core.errors import ApplicationError
 from abonent.network.models import ChangeState, NasType
-from abonent.network.services_nas import nas_address_clean, nas_secret_clean
+from abonent.network.selectors_coa import STATE_LABELS
+from abonent.network.services_nas import (
+    nas_address_clean,
+    nas_secret_clean,
+    reply_template_attribute_clean,
+    reply_template_value_clean,
+)
 
 
 class SessionSearchForm(forms.Form):
@@ -163,7 +169,12 @@ class ChangeFilterForm(forms.Form):
         ),
     )
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All states")), *ChangeState.choices]
+        label=_("State"),
+        required=False,
+        choices=[
+            ("", _("All states")),
+            *((state.value, STATE_LABELS[state]) for state in ChangeState),
+        ],
     )
     nas = forms.TypedChoiceField(label=_("NAS"), required=False, coerce=int, empty_value=None)
 
@@ -186,9 +197,9 @@ class ChangeFilterForm(forms.Form):
 
 # FreeRADIUS's reply operators that make sense for a speed attribute.
 REPLY_OPERATORS = [
-    (":=", _(":= set, replacing any other value")),
-    ("+=", _("+= add (several rows of one attribute)")),
-    ("=", _("= set unless already there")),
+    (":=", _(":= replace")),
+    ("+=", _("+= add one more")),
+    ("=", _("= set if absent")),
 ]
 
 
@@ -212,7 +223,12 @@ class ReplyTemplateForm(forms.Form):
             "tagged one."
         ),
     )
-    op = forms.ChoiceField(label=_("Operator"), choices=REPLY_OPERATORS, initial=":=")
+    op = forms.ChoiceField(
+        label=_("Operator"),
+        choices=REPLY_OPERATORS,
+        initial=":=",
+        help_text=_("+= for several rows of one attribute, as Cisco's two rate limits."),
+    )
     value = forms.CharField(
         label=_("Value"),
         max_length=253,
@@ -224,6 +240,14 @@ class ReplyTemplateForm(forms.Form):
             "{up_bytes} and {down_bytes} in bytes per second."
         ),
     )
+
+    # Checked here with the service's rules so that every mistake shows at once.
+
+    def clean_attribute(self) -> str:
+        return _checked(reply_template_attribute_clean, self.cleaned_data["attribute"])
+
+    def clean_value(self) -> str:
+        return _checked(reply_template_value_clean, self.cleaned_data["value"])
 
 
 def _checked(check: Any, value: str) -> str:

@@ -14,14 +14,21 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.contract import contract_clean
 from abonent.accounts.models import Account
 from abonent.core.errors import NotFound
 from abonent.network.coa import Policy
-from abonent.network.models import ChangeState, Nas, NasType, ReplyTemplate, SessionChange
+from abonent.network.models import (
+    ChangeKind,
+    ChangeState,
+    Nas,
+    NasType,
+    ReplyTemplate,
+    SessionChange,
+)
 from abonent.network.services import REPLY_TEMPLATE_DEFAULTS
 
 # --- Requests to NASes (SessionChange) ---------------------------------------------------------
@@ -149,12 +156,25 @@ def policy_text(policy_class: str) -> str:
     return text
 
 
+# Short names of a request's state and kind for the log. (The models' labels are sentences, and
+# "Disconnect" alone is a button elsewhere: another catalogue translates it as a verb.)
+STATE_LABELS = {
+    ChangeState.PENDING: pgettext_lazy("request to a NAS", "Waiting"),
+    ChangeState.ACKED: pgettext_lazy("request to a NAS", "Done"),
+    ChangeState.NAKED: pgettext_lazy("request to a NAS", "Refused"),
+    ChangeState.FAILED: pgettext_lazy("request to a NAS", "Failed"),
+    ChangeState.CANCELLED: pgettext_lazy("request to a NAS", "Not needed"),
+}
 _STATE_BADGES = {
     ChangeState.PENDING: "badge-warn",
     ChangeState.ACKED: "badge-ok",
     ChangeState.NAKED: "badge-danger",
     ChangeState.FAILED: "badge-danger",
     ChangeState.CANCELLED: "badge-closed",
+}
+_KIND_LABELS = {
+    ChangeKind.DISCONNECT: pgettext_lazy("request to a NAS", "Disconnect"),
+    ChangeKind.COA: pgettext_lazy("request to a NAS", "Speed change (CoA)"),
 }
 
 
@@ -163,19 +183,23 @@ class ChangeRow:
     """A request to a NAS as a table shows it."""
 
     change: SessionChange
+    kind: str
+    state: str
+    badge: str
     error: str
     wanted: str
-    badge: str
 
 
 def change_rows(changes: list[SessionChange]) -> list[ChangeRow]:
-    """Requests with their error and wanted policy in words (no queries)."""
+    """Requests with their kind, state, error and wanted policy in words (no queries)."""
     return [
         ChangeRow(
             change=change,
+            kind=str(_KIND_LABELS.get(ChangeKind(change.kind), change.kind)),
+            state=str(STATE_LABELS.get(ChangeState(change.state), change.state)),
+            badge=_STATE_BADGES.get(ChangeState(change.state), "badge"),
             error=change_error_text(change.last_error),
             wanted=policy_text(change.target_class),
-            badge=_STATE_BADGES.get(ChangeState(change.state), "badge"),
         )
         for change in changes
     ]

@@ -12,6 +12,7 @@ Kept apart from ``services.py`` (credentials and groups), which another change o
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +24,7 @@ from abonent.core.errors import ApplicationError, NotFound
 from abonent.network.models import GroupAttribute, Nas, NasType, ReplyTemplate
 from abonent.network.selectors import nas_open_sessions
 from abonent.network.selectors_coa import reply_template_defaults
+from abonent.network.services import SPEED_PLACEHOLDERS, radius_attribute_names
 
 AUDITED = ["nasname", "shortname", "type", "coa_port", "description"]
 SECRET_MIN = 8
@@ -270,6 +272,47 @@ def group_attributes_set(*, actor: Any, values: list[tuple[int, str]]) -> int:
             )
             changed += 1
     return changed
+
+
+# --- Speed attributes per NAS type -------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def reply_template_attribute_clean(value: str) -> str:
+    """An attribute name as ``services.reply_template_save`` accepts it (a name FreeRADIUS's
+    dictionaries know, ``Name:tag`` for a tagged one), checked up front so that a form shows
+    every mistake at once; the service checks again when it writes."""
+    attribute = (value or "").strip()
+    if not attribute:
+        raise ApplicationError(_("Enter the attribute."), field="attribute")
+    name = re.sub(r":\d+$", "", attribute)
+    known = radius_attribute_names()
+    if known is not None and name.lower() not in known:
+        raise ApplicationError(
+            _("FreeRADIUS does not know the attribute %(name)s.") % {"name": name},
+            field="attribute",
+        )
+    return attribute
+
+
+def reply_template_value_clean(value: str) -> str:
+    """A value template as ``services.reply_template_save`` accepts it: the speed placeholders
+    only, at most 253 characters (checked up front, like the attribute)."""
+    text = (value or "").strip()
+    unknown = sorted(set(_PLACEHOLDER.findall(text)) - SPEED_PLACEHOLDERS)
+    if unknown:
+        raise ApplicationError(
+            _(
+                "Unknown placeholder {%(name)s}: use {up}, {down}, {up_bps}, {down_bps}, "
+                "{up_bytes} or {down_bytes}."
+            )
+            % {"name": unknown[0]},
+            field="value",
+        )
+    if not text or len(text) > 253:
+        raise ApplicationError(_("Enter a value of at most 253 characters."), field="value")
+    return text
 
 
 # Serialises restores of the speed attributes on PostgreSQL (an empty type has no row to lock);

@@ -222,13 +222,15 @@ def changes(request: HttpRequest) -> HttpResponse:
     form = ChangeFilterForm(request.GET or None, nas_choices=selectors_coa.nas_choices())
     filters = form.filters()
     page = paginate(request, selectors_coa.session_changes(**filters), PAGE_SIZE)
+    now = timezone.now()
     return render(
         request,
         "network/staff/changes.html",
         {
             **network_tabs(request, "changes"),
             "form": form,
-            "counts": selectors_coa.session_change_counts(now=timezone.now()),
+            "counts": selectors_coa.session_change_counts(now=now),
+            "overdue_before": now - selectors_coa.OVERDUE,
             "page": page,
             "rows": selectors_coa.change_rows(list(page.object_list)),
             "filtered": any(filters.values()),

@@ -275,6 +275,18 @@ def test_mistakes_are_translated_and_keep_the_input(adm, known_names, typed, fie
     assert not AuditEntry.objects.filter(action="network.reply_template_save").exists()
 
 
+def test_every_mistake_is_shown_at_once(adm, known_names):
+    data = {
+        "nas_type": "juniper",
+        "attribute": "ERX-Egress-Policy-Nam",
+        "op": ":=",
+        "value": "{download}",
+    }
+    response = adm.post(SPEED_NEW, data)
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"attribute", "value"}
+
+
 def test_a_mistake_on_a_change_keeps_the_row_as_it_was(adm, known_names):
     template = ReplyTemplate.objects.get(nas_type="mikrotik")
     url = reverse("network_staff:speed_edit", args=[template.pk])
