@@ -7,12 +7,24 @@ EAP), clients from the ``nas`` view, two local attributes in ``dictionary``, log
 file inside the directory, and no switch to the ``freerad`` user (the directory stays readable
 by whoever runs it). Run it with ``freeradius -f -X -d DIR``.
 
-Its ``queries.conf`` differs from the stock one in three places: the reply rows are those of the
-asking NAS's type (``%{client:nas_type}``, the ``type`` of its ``nas`` row) and of every type;
-the ``Class`` of each answer and each session is stored (``radpostauth.class``,
-``radacct.class``: the policy granted, which ``coa.sessions_reconcile`` compares with the
-account's); and the post-auth log holds the reason instead of the password. The site copies the
-Class of the login's last Access-Accept into an Accounting Start that came without one.
+Its ``queries.conf`` differs from the stock one in these places:
+
+- the three look-ups of every Access-Request call PL/pgSQL functions (migration 0005) instead of
+  selecting from the views: ``radcheck_of(login)``, ``radreply_of(login, nas_type)`` (the rows of
+  the asking NAS's type, ``%{client:nas_type}``, the ``type`` of its ``nas`` row, and of every
+  type) and ``radusergroup_of(login)``. rlm_sql sends literal queries and never prepares them, so
+  the views were planned on every request; a function's plans are made once per connection.
+  ``read_groups = no``: only a reply with ``Fall-Through = Yes`` (the blocked accounts') leads to
+  the group queries, so an active account costs two look-ups;
+- the ``Class`` of each answer and each session is stored (``radpostauth.class``,
+  ``radacct.class``: the policy granted, which ``coa.sessions_reconcile`` compares with the
+  account's);
+- the post-auth log (``radpostauth_log``) holds the reason instead of the password, and is
+  committed without waiting for the WAL flush.
+
+The site copies the Class of the login's last Access-Accept into an Accounting Start that came
+without one. Threads and rlm_sql connections are a fixed pool of the same size (8 by default,
+what measured best on two cores): see ``radius_config_write``.
 """
 
 from __future__ import annotations
@@ -26,6 +38,8 @@ from typing import Any
 SOURCE = Path("/etc/freeradius/3.0")
 MODULES = ["always", "attr_filter", "chap", "expr", "mschap", "pap", "preprocess"]
 SITE = "abonent"
+# Worker threads and rlm_sql connections: what measured best on two cores (bench/radius.py).
+THREADS = 8
 
 DICTIONARY = """
 # Abonent's attributes, internal to the server (3000-4000 are for local use).
@@ -39,19 +53,21 @@ CLIENTS = """# Clients (NASes) are read from the database's ``nas`` view (sql: r
 # Add one in Abonent's staff pages or admin, then restart FreeRADIUS.
 """
 
-# Writes the reason (never the password the subscriber typed) of each answer.
+# Writes the reason (never the password the subscriber typed) and the Class of each answer,
+# through radpostauth_log: committed with synchronous_commit = off (migration 0005). The time is
+# the request's, from the epoch (the stock '%S' is local time without a zone: wrong by the
+# offset wherever FreeRADIUS's time zone is not the database session's).
 POSTAUTH_QUERY = r"""post-auth {
-	# Abonent: no password in the log; the reason from control:Abonent-Reason.
+	# Abonent: no password in the log; the reason from control:Abonent-Reason; the row is
+	# committed without waiting for the WAL flush (a crash may lose the last few, never money).
 	query = "\
-		INSERT INTO ${..postauth_table} \
-			(username, reply, callingstationid, authdate, reason ${..class.column_name}) \
-		VALUES(\
+		SELECT radpostauth_log(\
 			'%{User-Name}', \
 			'%{reply:Packet-Type}', \
 			NULLIF('%{Calling-Station-Id}', ''), \
-			'%S.%M', \
-			NULLIF('%{control:Abonent-Reason}', '') \
-			${..class.reply_xlat})"
+			TO_TIMESTAMP(%l) + INTERVAL '1 microsecond' * %M, \
+			NULLIF('%{control:Abonent-Reason}', ''), \
+			NULLIF('%{string:&reply:Class}', ''))"
 }
 """
 
@@ -64,17 +80,27 @@ CLASS_QUERY_CONFIG = r"""class {
 }
 """
 
-# The reply rows of the asking NAS's type ('' rows are for all: Class, Framed-IP-Address).
+# The per-request look-ups through functions whose plans PostgreSQL keeps per connection
+# (migration 0005; the views radcheck, radreply, radusergroup answer the same). The reply rows
+# are those of the asking NAS's type and of all ('' rows: Class, Framed-IP-Address), plus
+# Fall-Through = Yes for a blocked account, which sends it to its group (read_groups = no).
+AUTHORIZE_CHECK_QUERY = r"""authorize_check_query = "\
+	SELECT id, UserName, Attribute, Value, Op \
+	FROM radcheck_of('%{SQL-User-Name}')"
+"""
 AUTHORIZE_REPLY_QUERY = r"""authorize_reply_query = "\
 	SELECT id, UserName, Attribute, Value, Op \
-	FROM ${authreply_table} \
-	WHERE Username = '%{SQL-User-Name}' \
-	AND NASType IN ('', '%{client:nas_type}') \
-	ORDER BY id"
+	FROM radreply_of('%{SQL-User-Name}', '%{client:nas_type}')"
+"""
+GROUP_MEMBERSHIP_QUERY = r"""group_membership_query = "\
+	SELECT GroupName \
+	FROM radusergroup_of('%{SQL-User-Name}') \
+	ORDER BY priority"
 """
 
-SQL_MODULE = """# Generated by `abonent radius-config`: FreeRADIUS reads Abonent's views (radcheck,
-# radreply, radusergroup, radgroupcheck, radgroupreply, nas), writes radacct and radpostauth.
+SQL_MODULE = """# Generated by `abonent radius-config`: FreeRADIUS reads Abonent's database
+# through the functions radcheck_of, radreply_of, radusergroup_of (see queries.conf) and the
+# views radgroupcheck, radgroupreply and nas, and writes radacct and radpostauth.
 sql {
 	dialect = "postgresql"
 	driver = "rlm_sql_${dialect}"
@@ -95,18 +121,23 @@ sql {
 	authreply_table = "radreply"
 	groupreply_table = "radgroupreply"
 	usergroup_table = "radusergroup"
-	read_groups = yes
+	# Groups only for a reply with Fall-Through = Yes (radreply_of gives it to the blocked,
+	# whose group is "restricted"): an active account costs no group-membership query.
+	read_groups = no
 	delete_stale_sessions = yes
 
+	# A fixed pool, opened at start and kept: each connection holds the functions' plans, and
+	# a worker thread that finds no free connection fails its request, so there are at least
+	# as many connections as threads (radiusd.conf: thread pool).
 	pool {
-		start = %(pool_start)d
-		min = %(pool_start)d
-		max = %(pool_max)d
-		spare = %(pool_start)d
+		start = %(sql_pool)d
+		min = %(sql_pool)d
+		max = %(sql_pool)d
+		spare = %(sql_pool)d
 		uses = 0
 		retry_delay = 5
 		lifetime = 0
-		idle_timeout = 60
+		idle_timeout = 0
 	}
 
 	read_clients = yes
@@ -257,12 +288,26 @@ def radius_config_write(
     acct_port: int = 1813,
     listen: str = "*",
     source: Path = SOURCE,
-    pool_start: int = 2,
-    pool_max: int = 32,
+    threads: int = THREADS,
+    sql_pool: int | None = None,
     reject_delay: int | None = None,
     force: bool = False,
 ) -> Path:
-    """Write the configuration directory ``out`` and return it."""
+    """Write the configuration directory ``out`` and return it.
+
+    ``threads`` worker threads (a fixed pool) and ``sql_pool`` PostgreSQL connections (default:
+    as many; never fewer). The work of a request is mostly PostgreSQL's CPU and its round
+    trips: on two cores 8 and 8 measured best (4 lower, 16 the same; bench/README.md). Allow
+    for them in PostgreSQL's ``max_connections``.
+    """
+    sql_pool = threads if sql_pool is None else sql_pool
+    if threads < 1:
+        raise RadiusConfigError("--threads must be at least 1.")
+    if sql_pool < threads:
+        raise RadiusConfigError(
+            f"an rlm_sql pool of {sql_pool} for {threads} threads: a thread that finds no free "
+            "connection fails its request; give it at least as many connections as threads."
+        )
     if not (source / "radiusd.conf").is_file():
         raise RadiusConfigError(
             f"{source}/radiusd.conf not found: install FreeRADIUS 3 "
@@ -296,8 +341,7 @@ def radius_config_write(
             "login": _quote(database.user),
             "password": _quote(database.password),
             "name": _quote(database.name),
-            "pool_start": pool_start,
-            "pool_max": pool_max,
+            "sql_pool": sql_pool,
         }
     )
     (out / "mods-enabled" / "sql").chmod(0o600)  # it holds the database password
@@ -314,6 +358,14 @@ def radius_config_write(
     _replace(radiusd, r"^run_dir = .*$", f"run_dir = {out.resolve()}/run")
     # Stay the user who starts it: the copy and its log belong to that user.
     _replace(radiusd, r"^(\s*)(user|group) = freerad\s*$", r"\1# \2 = freerad (abonent)")
+    # A fixed thread pool of ``threads`` workers (started at once, never shrunk).
+    for name, value in (
+        ("start_servers", threads),
+        ("max_servers", threads),
+        ("min_spare_servers", 1),
+        ("max_spare_servers", threads),
+    ):
+        _replace(radiusd, rf"^([ \t]*){name} = \d+[ \t]*$", rf"\g<1>{name} = {value}")
     if reject_delay is not None:  # seconds before a reject is sent (slows password guessing)
         _replace(radiusd, r"^(\s*)reject_delay = .*$", rf"\g<1>reject_delay = {int(reject_delay)}")
     queries = out / "mods-config/sql/main/postgresql/queries.conf"
@@ -326,10 +378,15 @@ def radius_config_write(
     _replace(
         queries, r"^class \{.*?^\}\n", CLASS_QUERY_CONFIG.replace("\\", "\\\\"), flags=re.M | re.S
     )
-    _replace(
-        queries,
-        r"^authorize_reply_query = .*?ORDER BY id\"\n",
-        AUTHORIZE_REPLY_QUERY.replace("\\", "\\\\"),
-        flags=re.M | re.S,
-    )
+    for name, query, tail in (
+        ("authorize_check_query", AUTHORIZE_CHECK_QUERY, "ORDER BY id"),
+        ("authorize_reply_query", AUTHORIZE_REPLY_QUERY, "ORDER BY id"),
+        ("group_membership_query", GROUP_MEMBERSHIP_QUERY, "ORDER BY priority"),
+    ):
+        _replace(
+            queries,
+            rf"^{name} = .*?{tail}\"\n",
+            query.replace("\\", "\\\\"),
+            flags=re.M | re.S,
+        )
     return out

@@ -75,6 +75,12 @@ def nas_type() -> str:
 
 
 @pytest.fixture
+def radius_log(radius, tmp_path: Path) -> Path:
+    """The debug log (``-X``) of the test's FreeRADIUS: every query it sent, per request."""
+    return tmp_path / "freeradius.log"
+
+
+@pytest.fixture
 def radius(transactional_db, tmp_path: Path, nas_type: str):
     """A running FreeRADIUS with the generated configuration; yields (auth_port, acct_port).
     Its one client is the NAS row ``127.0.0.1`` of type ``nas_type``."""
@@ -90,8 +96,7 @@ def radius(transactional_db, tmp_path: Path, nas_type: str):
         acct_port=acct_port,
         listen="127.0.0.1",
         reject_delay=0,
-        pool_start=1,
-        pool_max=4,
+        threads=2,
     )
     log_path = tmp_path / "freeradius.log"
     with log_path.open("w") as log:

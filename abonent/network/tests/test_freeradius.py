@@ -7,10 +7,14 @@ except in CI (``CI=true``) where that is a failure.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from abonent.billing.services.posting import ledger_post
 from abonent.network.models import RadAcct, RadPostAuth
@@ -163,3 +167,65 @@ def test_each_nas_type_gets_its_speed_attributes(radius, subscriber, nas_type, e
     assert speed == expected
     assert answer.first("Framed-IP-Address") == "10.1.0.4"
     assert answer.first("Class") == "0x" + b"abonent:full:50000/100000:10.1.0.4".hex()
+
+
+def sql_sent(log: Path, login: str) -> list[str]:
+    """The SQL FreeRADIUS sent for the last request of ``login``, from its ``-X`` log."""
+    requests: dict[str, list[str]] = {}
+    last = ""
+    for line in log.read_text().splitlines():
+        number, _sep, rest = line.partition(") ")
+        if not number.startswith("("):
+            continue
+        if f'User-Name = "{login}"' in rest and "Received Access-Request" in "".join(
+            requests.get(number, [])
+        ):
+            last = number
+        if "Received Access-Request" in rest:
+            requests[number] = [rest]
+        elif "Executing select query: " in rest or "Executing query: " in rest:
+            requests.setdefault(number, []).append(rest.split("query: ", 1)[1])
+    assert last, f"no request of {login} in the log"
+    return requests[last][1:]
+
+
+def test_one_round_trip_per_look_up_and_groups_only_for_the_blocked(radius, radius_log, subscriber):
+    """rlm_sql 3.2 with read_groups = no reads groups only after a reply with
+    Fall-Through = Yes: the active pay for two look-ups and the log row, the blocked for the
+    group's three queries more; every look-up is a function call (a kept plan)."""
+    auth_port, _acct_port = radius
+    _account, active = subscriber("active")
+    _account, blocked = subscriber("blocked")
+    _account, new = subscriber("new")
+    assert auth(auth_port, active.login, active.password).code == "Access-Accept"
+    answer = auth(auth_port, blocked.login, blocked.password)
+    assert answer.code == "Access-Accept"
+    assert answer.first("Mikrotik-Address-List") == "abonent-blocked"
+    assert answer.first("Fall-Through") is None  # internal: never on the wire
+    assert auth(auth_port, new.login, new.password).code == "Access-Reject"
+    assert auth(auth_port, "nobody-at-all", "x").code == "Access-Reject"
+
+    def calls(login: str) -> list[str]:
+        """What each query called or read: ``SELECT f(…)``, or the function or view after FROM."""
+        found = []
+        for query in sql_sent(radius_log, login):
+            match = re.match(r"SELECT\s+(\w+)\(", query) or re.search(r"\bFROM\s+(\w+)", query)
+            assert match is not None, query
+            found.append(match.group(1))
+        return found
+
+    assert calls(active.login) == ["radcheck_of", "radreply_of", "radpostauth_log"]
+    assert calls(blocked.login) == [
+        "radcheck_of",
+        "radreply_of",
+        "radusergroup_of",
+        "radgroupcheck",
+        "radgroupreply",
+        "radpostauth_log",
+    ]
+    assert calls(new.login) == ["radcheck_of", "radreply_of", "radpostauth_log"]
+    assert calls("nobody-at-all") == ["radcheck_of", "radpostauth_log"]
+    # The answer's time is right whatever the zones: this FreeRADIUS runs with Django's
+    # TZ=Europe/Moscow, the database session in UTC (the stock '%S' was 3 hours off here).
+    logged = RadPostAuth.objects.get(username=active.login).authdate
+    assert abs(logged - timezone.now()) < dt.timedelta(minutes=1)

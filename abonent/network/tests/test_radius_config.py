@@ -50,10 +50,37 @@ def test_writes_a_trimmed_configuration(tmp_path: Path):
     assert "packet_xlat = \", NULLIF('%{string:&Class}', '')\"" in queries
     assert "reply_xlat = \", NULLIF('%{string:&reply:Class}', '')\"" in queries
     assert "${....class.packet_xlat}" in queries.split("start {")[1]  # the stock queries use it
-    # The reply rows of the asking NAS's type.
-    assert "AND NASType IN ('', '%{client:nas_type}')" in queries
-    assert queries.count("\nauthorize_reply_query = ") == 1
+    # The look-ups call the functions of migration 0005 (plans kept per connection), the reply
+    # rows those of the asking NAS's type; groups only after Fall-Through = Yes.
+    for name, call in (
+        ("authorize_check_query", "FROM radcheck_of('%{SQL-User-Name}')"),
+        ("authorize_reply_query", "FROM radreply_of('%{SQL-User-Name}', '%{client:nas_type}')"),
+        ("group_membership_query", "FROM radusergroup_of('%{SQL-User-Name}')"),
+    ):
+        assert queries.count(f"\n{name} = ") == 1
+        assert call in queries.split(f"\n{name} = ")[1].split("\n\n")[0]
+    live = "\n".join(line for line in queries.splitlines() if not line.lstrip().startswith("#"))
+    assert "FROM ${authcheck_table}" not in live and "FROM ${authreply_table}" not in live
+    assert "FROM ${groupreply_table}" in live  # the restricted group's rows: the view
+    assert "read_groups = no" in sql
+    post_auth = queries.split("post-auth {")[-1]
+    assert "SELECT radpostauth_log(" in post_auth and "INSERT" not in post_auth
     assert "%{sql:SELECT class FROM radpostauth" in site  # a NAS that drops Class
+    # A fixed pool of 8 threads and 8 connections (what measured best on two cores).
+    for name, value in (("start_servers", 8), ("max_servers", 8), ("max_spare_servers", 8)):
+        assert f"\t{name} = {value}\n" in radiusd
+    for name in ("start", "min", "max", "spare"):
+        assert f"\t\t{name} = 8\n" in sql
+    assert "\t\tidle_timeout = 0\n" in sql  # the connections (and their plans) are kept
+
+
+@has_freeradius
+def test_threads_and_connections(tmp_path: Path):
+    out = radius_config_write(out=tmp_path / "a", database=DB, threads=4, sql_pool=6)
+    assert "\tmax_servers = 4\n" in (out / "radiusd.conf").read_text()
+    assert "\t\tmax = 6\n" in (out / "mods-enabled" / "sql").read_text()
+    with pytest.raises(RadiusConfigError, match="at least as many connections as threads"):
+        radius_config_write(out=tmp_path / "b", database=DB, threads=8, sql_pool=4)
 
 
 @has_freeradius

@@ -10,6 +10,7 @@ from django.db import connections
 
 from abonent.network.radius_config import (
     SOURCE,
+    THREADS,
     RadiusConfigError,
     RadiusDatabase,
     radius_config_write,
@@ -29,6 +30,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reject-delay", type=int, default=None, help="seconds before a reject (default 1)"
         )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=THREADS,
+            help=f"worker threads, a fixed pool (default {THREADS}: two cores)",
+        )
+        parser.add_argument(
+            "--sql-pool",
+            type=int,
+            default=None,
+            help="PostgreSQL connections, at least --threads (default: as many)",
+        )
         parser.add_argument("--force", action="store_true", help="replace a non-empty --out")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,13 +60,17 @@ class Command(BaseCommand):
                 listen=options["listen"],
                 source=options["source"],
                 reject_delay=options["reject_delay"],
+                threads=options["threads"],
+                sql_pool=options["sql_pool"],
                 force=options["force"],
             )
         except (RadiusConfigError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"FreeRADIUS configuration written to {out} "
-            f"(auth {options['auth_port']}/udp, acct {options['acct_port']}/udp).\n"
+            f"(auth {options['auth_port']}/udp, acct {options['acct_port']}/udp; "
+            f"{options['threads']} threads, "
+            f"{options['sql_pool'] or options['threads']} PostgreSQL connections).\n"
             f"Check it:  freeradius -C -d {out}\n"
             f"Run it:    freeradius -f -X -d {out}   (foreground, debug output)\n"
             "Clients come from the nas table: add your NASes before starting it.\n"
