@@ -165,3 +165,40 @@ def test_nas_view_has_the_client_columns():
         assert [row[1:] for row in cursor.fetchall()] == [
             ("10.0.0.1", "bras1", "mikrotik", "s", None)
         ]
+
+
+def test_radacct_and_radpostauth_indexes_are_those_abonent_reads_through():
+    """Migration 0006: a login's sessions newest first through (UserName, AcctStartTime); no
+    index that another one already covers (each costs every accounting write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname FROM pg_indexes "
+            "WHERE tablename IN ('radacct', 'radpostauth') ORDER BY 1, 2"
+        )
+        assert cursor.fetchall() == [
+            ("radacct", "radacct_acctuniqueid_key"),
+            ("radacct", "radacct_bulk_close"),
+            ("radacct", "radacct_open_class_idx"),
+            ("radacct", "radacct_pkey"),
+            ("radacct", "radacct_start_user_idx"),
+            ("radacct", "radacct_user_start_idx"),
+            ("radpostauth", "radpostauth_pkey"),
+            ("radpostauth", "radpostauth_username_idx"),
+        ]
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        for sql in (
+            # the account block's last session, the session history, the cabinet's 30 days
+            "SELECT radacctid FROM radacct WHERE username = %s "
+            "ORDER BY acctstarttime DESC, radacctid DESC LIMIT 1",
+            "SELECT radacctid FROM radacct WHERE username = %s "
+            "AND acctstarttime >= now() - interval '30 days'",
+        ):
+            cursor.execute(f"EXPLAIN {sql}", ["20000001"])
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            assert "radacct_user_start_idx" in plan, plan
+        cursor.execute(
+            "EXPLAIN SELECT radacctid FROM radacct WHERE username = %s AND acctstoptime IS NULL",
+            ["20000001"],
+        )
+        assert "radacct_open_class_idx" in "\n".join(line for (line,) in cursor.fetchall())
