@@ -16,7 +16,10 @@ change, staff editing a tariff's speed or a static IP), and asks the NAS:
 Each request is a ``SessionChange`` row: made in one statement, sent outside any transaction
 (``radclient``, the NAS's ``coa_port`` and secret), retried with backoff, ending ``acked``,
 ``naked``, ``failed`` or ``cancelled`` (the session ended, or its account changed again first).
-A NAS that does not answer delays nothing but its own requests and never touches money.
+A NAS that does not answer delays nothing but its own requests and never touches money; when
+its request has ``failed``, a new one is made ``RETRY_FAILED_AFTER`` later if the session is
+still open and still out of date (a blocked subscriber does not keep full access for as long
+as a router was unreachable), and so on until the router answers or the session ends.
 Sessions whose Class is not ours (started before this existed, or a NAS that drops Class and no
 Access-Accept to copy it from) are left alone. PostgreSQL only; on SQLite it does nothing.
 """
@@ -58,6 +61,8 @@ REJECT_CLASS = "abonent:reject"
 # waiting BACKOFF[n] seconds after the n-th unanswered one; then it is ``failed``.
 MAX_ATTEMPTS = 4
 BACKOFF = (10, 30, 90)
+# A session still out of date this long after its request failed gets a new request.
+RETRY_FAILED_AFTER = dt.timedelta(minutes=15)
 SEND_TIMEOUT = 2.0
 SEND_TRIES = 2
 # Rows claimed per round, how long a claim lasts (a worker killed mid-send), NASes served at
@@ -134,19 +139,29 @@ def _available() -> bool:
 
 
 # Open sessions whose Class is ours and differs from the policy their login gets now, without
-# a request for that policy already made. The anti-join uses session_change_session.
+# a request for that policy in the way: one waiting or done (pending, acked), a refused
+# Disconnect, or one that failed less than RETRY_FAILED_AFTER ago (a refused CoA is followed
+# by a Disconnect, which decides; ``coa_refused`` says the new request must be a Disconnect).
+# Both sub-queries use session_change_session.
 _MISMATCHED = """
 SELECT r.radacctid, r.username, r.acctsessionid, host(r.nasipaddress), host(r.framedipaddress),
-       r.class, COALESCE(p.class, %(reject)s), p.account_id
+       r.class, w.class, p.account_id,
+       EXISTS (
+           SELECT 1 FROM network_sessionchange s
+            WHERE s.radacct_id = r.radacctid AND s.target_class = w.class
+              AND s.reason <> 'staff' AND s.kind = 'coa' AND s.state = 'naked')
   FROM radacct r
   LEFT JOIN abonent_policy p ON p.username = r.username
+  CROSS JOIN LATERAL (SELECT COALESCE(p.class, %(reject)s) AS class) w
  WHERE r.acctstoptime IS NULL
    AND r.class LIKE 'abonent:%%'
-   AND r.class <> COALESCE(p.class, %(reject)s)
+   AND r.class <> w.class
    AND NOT EXISTS (
        SELECT 1 FROM network_sessionchange s
-        WHERE s.radacct_id = r.radacctid AND s.target_class = COALESCE(p.class, %(reject)s)
-          AND s.reason <> 'staff' AND s.state <> 'cancelled')
+        WHERE s.radacct_id = r.radacctid AND s.target_class = w.class AND s.reason <> 'staff'
+          AND (s.state IN ('pending', 'acked')
+               OR (s.state = 'naked' AND s.kind = 'disconnect')
+               OR (s.state = 'failed' AND s.finished_at > %(retry_before)s)))
 """
 
 
@@ -185,21 +200,27 @@ def sessions_changes_detect() -> int:
     returns how many were made. Idempotent: one request per session and wanted policy."""
     if not _available():
         return 0
+    now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_MISMATCHED, {"reject": REJECT_CLASS})
+        cursor.execute(
+            _MISMATCHED, {"reject": REJECT_CLASS, "retry_before": now - RETRY_FAILED_AFTER}
+        )
         rows = cursor.fetchall()
     if not rows:
         return 0
     nases = _NasIndex()
-    now = timezone.now()
     changes = []
-    for radacct_id, username, session_id, nas_ip, framed_ip, granted, wanted, account_id in rows:
+    for row in rows:
+        radacct_id, username, session_id, nas_ip, framed_ip, granted, wanted, account_id = row[:8]
+        coa_refused = row[8]
         granted_policy, wanted_policy = Policy.parse(granted), Policy.parse(wanted)
         if granted_policy is None or wanted_policy is None:
             continue
         kind, reason = _change_for(
             granted_policy, wanted_policy, known_login=account_id is not None
         )
+        if coa_refused:  # this NAS said no to the CoA: ask again as the Disconnect it got
+            kind = ChangeKind.DISCONNECT
         changes.append(
             SessionChange(
                 radacct_id=radacct_id,

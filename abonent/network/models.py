@@ -272,7 +272,8 @@ class SessionChange(models.Model):
     Made by ``coa.sessions_reconcile`` when an open ``radacct`` session was granted a policy
     (its ``Class``) other than the one its account would get now, or by staff through
     ``coa.session_disconnect``. Sent outside any transaction, retried with backoff while
-    ``pending``; a NAS that does not answer ends in ``failed``. Never touches money.
+    ``pending``; a NAS that does not answer ends in ``failed``, and the reconciler makes a new
+    request after a longer pause if the session is still out of date. Never touches money.
     ``radacct_id`` is not a foreign key: ``radacct`` belongs to FreeRADIUS (PostgreSQL only).
     """
 
@@ -319,10 +320,11 @@ class SessionChange(models.Model):
         ]
         constraints = [
             # The reconciler asks once per session and wanted policy (staff may ask again;
-            # a cancelled request does not count).
+            # a cancelled request does not count, nor a failed one: it is asked anew after
+            # ``coa.RETRY_FAILED_AFTER`` while the session stays out of date).
             models.UniqueConstraint(
                 fields=["radacct_id", "target_class", "kind"],
-                condition=~Q(reason="staff") & ~Q(state="cancelled"),
+                condition=~Q(reason="staff") & ~Q(state__in=["cancelled", "failed"]),
                 name="session_change_once",
             ),
             models.CheckConstraint(

@@ -19,6 +19,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from abonent.billing.models import LedgerEntry
 from abonent.billing.services.charging import charge_run
@@ -314,9 +315,92 @@ def test_a_silent_nas_is_retried_then_failed_and_money_stays(nas_stand_in, onlin
     assert change.state == "failed" and change.finished_at is not None
     assert len(nas_stand_in.received) == coa.MAX_ATTEMPTS * TRIES
     SessionChange.objects.update(next_attempt_at=change.created_at)
-    assert sessions_reconcile(**FAST).sent == 0  # failed is final for this policy
+    assert sessions_reconcile(**FAST).sent == 0  # failed: not asked again at once
     account.refresh_from_db()
     assert account.balance_kop == balance and LedgerEntry.objects.count() == ledger
+
+
+def fail_long_ago(**filters) -> None:
+    """The failed requests finished RETRY_FAILED_AFTER (and a minute) ago."""
+    SessionChange.objects.filter(state="failed", **filters).update(
+        finished_at=timezone.now() - coa.RETRY_FAILED_AFTER - dt.timedelta(minutes=1)
+    )
+
+
+def test_after_a_long_outage_the_session_is_asked_again(nas_stand_in, online):
+    """A router unreachable for longer than the retries: its failed request does not leave a
+    blocked subscriber online for good; a new one goes out after RETRY_FAILED_AFTER while the
+    session stays out of date."""
+    account, credential, _session = online("active")
+    nas_stand_in.answer = "silent"
+    account.status = "blocked"
+    account.save(update_fields=["status"])
+    for _attempt in range(coa.MAX_ATTEMPTS):
+        SessionChange.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+        sessions_reconcile(**FAST)
+    first = SessionChange.objects.get()
+    assert first.state == "failed"
+    assert sessions_reconcile(**FAST).created == 0  # not yet
+
+    fail_long_ago()
+    result = sessions_reconcile(**FAST)  # still silent: a new request, retried as the first
+    assert (result.created, result.sent, result.retrying) == (1, 1, 1)
+    nas_stand_in.answer = "ack"  # the router is back
+    SessionChange.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+    assert sessions_reconcile(**FAST).acked == 1
+    first.refresh_from_db()
+    assert first.state == "failed"  # its history stays
+    second = SessionChange.objects.exclude(pk=first.pk).get()
+    assert (second.kind, second.reason, second.state, second.target_class) == (
+        "disconnect",
+        "blocked",
+        "acked",
+        "abonent:restricted",
+    )
+    assert nas_stand_in.of(DISCONNECT_REQUEST)[-1].text(USER_NAME) == credential.login
+    fail_long_ago()
+    assert sessions_reconcile(**FAST).created == 0  # acknowledged: nothing more
+
+
+def test_no_new_request_for_a_session_that_ended_or_was_put_right(nas_stand_in, online):
+    ended, _c1, ended_session = online("active")
+    paid, _c2, _s2 = online("active")
+    nas_stand_in.answer = "silent"
+    for account in (ended, paid):
+        account.status = "blocked"
+        account.save(update_fields=["status"])
+    for _attempt in range(coa.MAX_ATTEMPTS):
+        SessionChange.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+        sessions_reconcile(**FAST)
+    assert set(SessionChange.objects.values_list("state", flat=True)) == {"failed"}
+    stop(ended_session)  # the router's Stop came in
+    paid.status = "active"  # and the other one paid: its session has what it should
+    paid.save(update_fields=["status"])
+    fail_long_ago()
+    assert sessions_reconcile(**FAST).created == 0
+
+
+def test_a_refused_coa_whose_disconnect_failed_is_asked_again_as_a_disconnect(nas_stand_in, online):
+    account, _credential, _session = online("active")
+    nas_stand_in.answers[COA_REQUEST] = "nak"
+    nas_stand_in.answers[DISCONNECT_REQUEST] = "silent"
+    tariff = account.tariff
+    tariff.download_kbps = 200_000
+    tariff.save(update_fields=["download_kbps"])
+    for _attempt in range(coa.MAX_ATTEMPTS):
+        SessionChange.objects.filter(state="pending").update(next_attempt_at=timezone.now())
+        sessions_reconcile(**FAST)
+    assert sorted(SessionChange.objects.values_list("kind", "state")) == [
+        ("coa", "naked"),
+        ("disconnect", "failed"),
+    ]
+    fail_long_ago()
+    nas_stand_in.answers[DISCONNECT_REQUEST] = "ack"
+    result = sessions_reconcile(**FAST)
+    assert (result.created, result.acked) == (1, 1)
+    newest = SessionChange.objects.order_by("-id").first()
+    assert (newest.kind, newest.reason, newest.state) == ("disconnect", "speed", "acked")
+    assert len(nas_stand_in.of(COA_REQUEST)) == 1  # the CoA the router refused is not re-sent
 
 
 def test_a_dead_nas_is_asked_once_per_round_for_all_its_sessions(nas_stand_in, online):
