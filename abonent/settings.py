@@ -268,6 +268,12 @@ ABONENT_PROMISED_DAYS = env_int("ABONENT_PROMISED_DAYS", 5)
 # "Nearly blocked": the balance lasts fewer days than this.
 ABONENT_LOW_BALANCE_DAYS = env_int("ABONENT_LOW_BALANCE_DAYS", 3)
 
+# --- Network (RADIUS) -----------------------------------------------------------------------
+# `abonent radius-prune` keeps FreeRADIUS's answers (radpostauth) and closed sessions (radacct)
+# this many days (the cabinet shows 30 days of traffic; docs/radius.md, Retention).
+ABONENT_RADIUS_AUTH_LOG_DAYS = env_int("ABONENT_RADIUS_AUTH_LOG_DAYS", 30)
+ABONENT_RADIUS_SESSION_DAYS = env_int("ABONENT_RADIUS_SESSION_DAYS", 400)
+
 
 # --- Background tasks and e-mail (messaging; issue 6) -----------------------------------------
 # Django's tasks API through the ``django-tasks`` backport (Django 6 moves it to ``django.tasks``:

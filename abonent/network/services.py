@@ -1,13 +1,18 @@
-"""Writes of network access: credentials and the RADIUS groups' defaults."""
+"""Writes of network access: credentials, the RADIUS groups' defaults, and the retention of
+FreeRADIUS's logs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
+import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -317,3 +322,111 @@ def reply_template_delete(*, actor: Any, template_id: int) -> None:
             },
         )
         template.delete()
+
+
+# --- Retention of FreeRADIUS's logs -------------------------------------------------------------
+
+# Rows deleted per statement (each its own transaction: short locks, no long-held snapshot).
+PRUNE_BATCH = 5_000
+# Both walk an index from the oldest rows, so a batch costs the rows it deletes whatever the
+# tables' size and physical order. radpostauth: ids follow the answers' time, so ranges of the
+# primary key from the smallest id, until the first row left is within the period. radacct:
+# (AcctStartTime, UserName) from the oldest start (a session that ended before the cut-off
+# started before it; open sessions are skipped, never deleted).
+_FIRST_ANSWER = "SELECT id, authdate FROM radpostauth WHERE id >= %(lo)s ORDER BY id LIMIT 1"
+_PRUNE_ANSWERS = """
+DELETE FROM radpostauth WHERE id >= %(lo)s AND id < %(hi)s AND authdate < %(before)s
+"""
+_PRUNE_SESSIONS = """
+DELETE FROM radacct WHERE radacctid IN (
+    SELECT radacctid FROM radacct
+     WHERE acctstarttime < %(before)s AND acctstoptime < %(before)s
+     ORDER BY acctstarttime LIMIT %(batch)s)
+"""
+
+
+@dataclass
+class PruneResult:
+    """What ``radius_logs_prune`` deleted."""
+
+    available: bool = True
+    answers: int = 0
+    sessions: int = 0
+    answers_before: dt.datetime | None = None
+    sessions_before: dt.datetime | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        if not self.available:
+            return self.note
+        return (
+            f"{self.answers} authentication answers (radpostauth) before "
+            f"{self.answers_before:%Y-%m-%d %H:%M} and {self.sessions} closed sessions "
+            f"(radacct) that ended before {self.sessions_before:%Y-%m-%d %H:%M} deleted"
+        )
+
+
+def _prune_answers(before: dt.datetime, batch: int, pause: float) -> int:
+    total, lo = 0, 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(_FIRST_ANSWER, {"lo": lo})
+            first = cursor.fetchone()
+            if first is None or first[1] >= before:
+                return total
+            lo = first[0]
+            with transaction.atomic():
+                cursor.execute(_PRUNE_ANSWERS, {"lo": lo, "hi": lo + batch, "before": before})
+                total += cursor.rowcount
+        lo += batch
+        if pause:
+            time.sleep(pause)  # let FreeRADIUS's writes and the autovacuum breathe
+
+
+def _prune_sessions(before: dt.datetime, batch: int, pause: float) -> int:
+    total = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_PRUNE_SESSIONS, {"before": before, "batch": batch})
+            deleted = cursor.rowcount
+        total += deleted
+        if deleted < batch:
+            return total
+        if pause:
+            time.sleep(pause)
+
+
+def radius_logs_prune(
+    *,
+    auth_log_days: int | None = None,
+    session_days: int | None = None,
+    batch: int = PRUNE_BATCH,
+    pause: float = 0.0,
+    now: dt.datetime | None = None,
+) -> PruneResult:
+    """Delete FreeRADIUS's answers (``radpostauth``) older than ``auth_log_days`` and the
+    sessions (``radacct``) that ended more than ``session_days`` ago (the settings
+    ``ABONENT_RADIUS_AUTH_LOG_DAYS``, 30, and ``ABONENT_RADIUS_SESSION_DAYS``, 400, by default),
+    ``batch`` rows per transaction. Open sessions are never deleted. Safe to run at any time,
+    and twice at once. On SQLite there are no such tables and it does nothing."""
+    auth_log_days = (
+        settings.ABONENT_RADIUS_AUTH_LOG_DAYS if auth_log_days is None else auth_log_days
+    )
+    session_days = settings.ABONENT_RADIUS_SESSION_DAYS if session_days is None else session_days
+    if auth_log_days < 1 or session_days < 1 or batch < 1:
+        raise ValueError("days and batch must be positive")
+    if connection.vendor != "postgresql":
+        return PruneResult(
+            available=False,
+            note="Nothing to prune: radacct and radpostauth exist on PostgreSQL only "
+            f"(this database is {connection.vendor}).",
+        )
+    now = now or timezone.now()
+    answers_before = now - dt.timedelta(days=auth_log_days)
+    sessions_before = now - dt.timedelta(days=session_days)
+    return PruneResult(
+        answers=_prune_answers(answers_before, batch, pause),
+        sessions=_prune_sessions(sessions_before, batch, pause),
+        answers_before=answers_before,
+        sessions_before=sessions_before,
+    )
