@@ -119,3 +119,10 @@ def return_url_base() -> str:
     default = str(_get("ABONENT_CABINET_URL", "http://127.0.0.1:8000/cabinet/"))
     parts = urlsplit(str(_get("ABONENT_PAYMENT_RETURN_BASE_URL", default)))
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def webhook_fast_path() -> bool:
+    """Whether a webhook's common credit goes through its one SQL statement on PostgreSQL
+    (``services/fast_credit.py``); off, every notification takes the ORM path. On by default:
+    ``ABONENT_PAYMENT_WEBHOOK_FAST_PATH=False`` is for comparing the two."""
+    return bool(_get("ABONENT_PAYMENT_WEBHOOK_FAST_PATH", True))

@@ -19,6 +19,11 @@ from abonent.payments.gateways import gateway_get
 from abonent.payments.gateways.base import GatewayPayment, GatewayRefund, WebhookRejected
 from abonent.payments.lock_objects import payment_lock_by_gateway_id
 from abonent.payments.models import EventOutcome, Payment, PaymentEvent
+from abonent.payments.services.fast_credit import (
+    FastCredit,
+    fast_credit_possible,
+    payment_credit_fast,
+)
 from abonent.payments.services.payments import payment_apply_gateway_state
 from abonent.payments.services.refunds import refund_apply_gateway_state
 
@@ -107,6 +112,9 @@ def webhook_process(
     try:
         prepared = _prepare(gateway_name=gateway_name, event=event, gateway=gateway)
         with transaction.atomic():
+            fast = _credit_fast(gateway_name, event, prepared, fields)
+            if fast is not None:
+                return WebhookResult(HTTPStatus.OK, EventOutcome.APPLIED, fast.event_id)
             if isinstance(prepared, tuple):
                 outcome, detail, payment = prepared
             else:
@@ -121,6 +129,28 @@ def webhook_process(
         PaymentEvent.objects.create(**fields)
         raise
     return WebhookResult(_STATUS[EventOutcome(outcome)], outcome, record.pk)
+
+
+def _credit_fast(  # type: ignore[no-untyped-def]
+    gateway_name: str, event, prepared, fields: dict[str, Any]
+) -> FastCredit | None:
+    """The common credit in one statement (``fast_credit``), when the state to apply is a
+    payment's and the fast path may take it; None: nothing written, take the ORM path."""
+    if event.payment is None or isinstance(prepared, tuple):
+        return None
+    state = event.payment if prepared is None else prepared
+    if state.id != event.payment.id or not fast_credit_possible(state):
+        return None
+    return payment_credit_fast(
+        gateway_name=gateway_name,
+        gp=state,
+        event_type=fields["event_type"],
+        object_id=fields["gateway_object_id"],
+        body=fields["body"],
+        client_ip=fields["client_ip"],
+        received_at=fields["received_at"],
+        now=timezone.now(),
+    )
 
 
 def _one(payments: QuerySet[Payment]) -> Payment | None:

@@ -1,6 +1,6 @@
 """The webhook's request path, which the benchmark measures: the statements one credited
-notification costs (pinned), and its notices, left to the worker as one task row written in
-the credit's own transaction."""
+notification costs (pinned, for the fast path on PostgreSQL and for the ORM path), and its
+notices, left to the worker as one task row written in the credit's own transaction."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ from abonent.payments.services import payment_create, webhook_process
 
 pytestmark = pytest.mark.django_db
 
-# BEGIN; the payment with its account, locked (one query); the account's balance; the ledger
-# entry; the notices' task row; the payment; the notification's record; COMMIT. In a test the
-# transaction is a savepoint of the test's own: SAVEPOINT … RELEASE instead of BEGIN … COMMIT.
+# The ORM path: BEGIN; the payment with its account, locked (one query); the account's
+# balance; the ledger entry; the notices' task row; the payment; the notification's record;
+# COMMIT. In a test the transaction is a savepoint of the test's own: SAVEPOINT … RELEASE
+# instead of BEGIN … COMMIT.
 WEBHOOK_STATEMENTS = 8
+# The fast path on PostgreSQL (services/fast_credit.py): BEGIN; all of it in one statement;
+# COMMIT.
+FAST_STATEMENTS = 3
+POSTGRES = connection.vendor == "postgresql"
 
 
 def deliver(acquirer, obj):  # type: ignore[no-untyped-def]
@@ -37,7 +42,9 @@ def notify_tasks() -> int:
     return DBTaskResult.objects.filter(task_path__endswith="notify_ledger_posted").count()
 
 
-def test_a_credited_webhook_costs_eight_statements(acquirer) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path on", "ORM path"])
+def test_the_statements_of_a_credited_webhook(acquirer, settings, fast) -> None:  # type: ignore[no-untyped-def]
+    settings.ABONENT_PAYMENT_WEBHOOK_FAST_PATH = fast
     account = AccountFactory(balance_kop=0)
     payment = payment_create(account_id=account.pk, amount_kop=50_000, idempotency_key="q")
     obj = acquirer.pay(payment.gateway_payment_id)
@@ -45,11 +52,13 @@ def test_a_credited_webhook_costs_eight_statements(acquirer) -> None:
         result = deliver(acquirer, obj)
     assert result.outcome == "applied"
     sqls = [q["sql"] for q in ctx.captured_queries]
-    assert len(sqls) == WEBHOOK_STATEMENTS, "\n".join(sqls)
+    taken = POSTGRES and fast
+    assert len(sqls) == (FAST_STATEMENTS if taken else WEBHOOK_STATEMENTS), "\n".join(sqls)
     assert not any("messaging_" in sql for sql in sqls), "notices are the worker's"
     with CaptureQueriesContext(connection) as ctx:
         assert deliver(acquirer, obj).outcome == "duplicate"
-    assert len(ctx.captured_queries) == 4  # SAVEPOINT, the look-up, the record, RELEASE
+    # SAVEPOINT, (the fast statement, finding nothing pending), the look-up, the record, RELEASE
+    assert len(ctx.captured_queries) == (5 if taken else 4)
 
 
 def test_notices_are_written_by_the_worker_once(acquirer) -> None:
