@@ -142,7 +142,11 @@ class Tariff(models.Model):
 
 
 class Addon(models.Model):
-    """An extra service on top of a tariff (static IP, TV package, antivirus…)."""
+    """An extra service on top of a tariff (static IP, TV package, antivirus…).
+
+    ``grants_static_ip``: a live subscription gives the account's network credential an address
+    from ``ABONENT_STATIC_IP_POOL`` (``abonent.network.static_ip``).
+    """
 
     kind = models.ForeignKey(
         ServiceKind,
@@ -163,6 +167,14 @@ class Addon(models.Model):
     )
     is_public = models.BooleanField(_("public"), default=True)
     is_archived = models.BooleanField(_("archived"), default=False)
+    grants_static_ip = models.BooleanField(
+        _("grants a static IP"),
+        default=False,
+        help_text=_(
+            "While connected, the subscriber gets an address from the static IP pool "
+            "(ABONENT_STATIC_IP_POOL)."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

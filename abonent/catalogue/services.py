@@ -42,6 +42,7 @@ ADDON_FIELDS = [
     "period",
     "is_public",
     "is_archived",
+    "grants_static_ip",
     "position",
 ]
 KIND_FIELDS = [

@@ -377,6 +377,7 @@ ADDONS: list[dict[str, Any]] = [
         "your own server.",
         "fee_kop": 15_000,
         "period": "month",
+        "grants_static_ip": True,
         "position": 10,
     },
     {

@@ -359,6 +359,7 @@ class AddonForm(ServiceModelForm):
             "position",
             "is_public",
             "is_archived",
+            "grants_static_ip",
         ]
         labels = {
             "kind": _("For service"),
@@ -371,9 +372,14 @@ class AddonForm(ServiceModelForm):
             "position": _("Position in lists"),
             "is_public": _("Shown on the site"),
             "is_archived": _("Archived"),
+            "grants_static_ip": _("Gives a static IP"),
         }
         help_texts = {
             "kind": _("Leave empty for an add-on to any service."),
+            "grants_static_ip": _(
+                "While it is connected, the subscriber's login gets an address from the "
+                "static IP pool; it is released the day after the add-on ends."
+            ),
             "slug": _("Latin letters, digits and hyphens."),
             "position": _("Smaller numbers come first."),
         }
