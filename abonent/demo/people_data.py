@@ -94,10 +94,11 @@ LEADS: list[dict[str, Any]] = [
 # Subscribers, one or more in every account status. ``key`` is kept in the account's
 # ``legacy_contract`` and is what a re-run finds it by. A date is either ``days`` ago (an int) or
 # ``(months ago, day of month)``. ``payments`` are ``(date, kopecks, reason)``; ``paused`` is
-# ``(date, days)`` of a voluntary pause. The billing engine lives through them day by day
-# (demo/subscribers.py): the charge run charges the fees and blocks, payments activate and
-# unblock. ``expect`` is the status that leads to today, whatever today's date (the tests check
-# it on awkward dates); nothing sets it on the account.
+# ``(date, days)`` of a voluntary pause; ``addons`` are ``(date, add-on slug)`` connected then.
+# The billing engine lives through them day by day (demo/subscribers.py): the charge run charges
+# the fees and blocks, payments activate and unblock. ``expect`` is the status that leads to
+# today, whatever today's date (the tests check it on awkward dates); nothing sets it on the
+# account.
 SUBSCRIBERS: list[dict[str, Any]] = [
     {
         "key": "DEMO-1",
@@ -167,6 +168,7 @@ SUBSCRIBERS: list[dict[str, Any]] = [
             ((2, 26), 100_000, "Оплата банковской картой"),
             ((1, 27), 120_000, "Оплата банковской картой"),
         ],
+        "addons": [((1, 28), "static-ip")],  # gets an address from the static IP pool
         "expect": "active",
     },
     {

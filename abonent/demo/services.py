@@ -49,6 +49,7 @@ _ADDON_DEFAULTS: dict[str, Any] = {
     "period": "month",
     "is_public": True,
     "is_archived": False,
+    "grants_static_ip": False,
     "position": 100,
 }
 

@@ -14,7 +14,9 @@ contract to today, with the real services and backdated times (``at=``):
 - during the day, the spec's payments go through ``ledger_post(..., day=..., at=...)`` with a
   key each; money in settles the account (the deposit activates a ``new`` one and pays its
   first, prorated, period; enough money unblocks a ``blocked`` one);
-- a voluntary pause is taken with ``account_pause(today=...)``.
+- a voluntary pause is taken with ``account_pause(today=...)``, an add-on connected with
+  ``addon_connect(today=..., at=...)``; then the static-IP add-on's address is given
+  (``network.static_ip.static_ip_sync``).
 
 Today is charged too, so the statuses ``abonent demo`` prints are today's (on the 1st, a
 subscriber who cannot pay the month is blocked now, not when ``abonent serve`` catches up); a
@@ -45,14 +47,17 @@ from django.utils import timezone
 from abonent.accounts.models import Account, ApiToken
 from abonent.accounts.services import account_create
 from abonent.billing.models import EntryKind
+from abonent.billing.services.addons import addon_connect
 from abonent.billing.services.charging import charge_run
 from abonent.billing.services.pause import account_pause
 from abonent.billing.services.posting import ledger_post
-from abonent.catalogue.models import Tariff
+from abonent.catalogue.models import Addon, Tariff
 from abonent.core.phone import normalize_phone
 from abonent.demo.people_data import DEFAULT_PASSWORD, OFFICE_CASH, SUBSCRIBERS
 from abonent.leads.models import Lead, LeadStatus
+from abonent.network.static_ip import static_ip_sync
 
+ADDON_TIME = dt.time(20, 30)  # add-ons are connected in the cabinet in the evening
 CHARGE_TIME = dt.time(0, 5)  # the daily charge, as the deploy/ timer and `abonent serve` run it
 SIGN_TIME = dt.time(10, 0)  # contracts are signed in the office in the morning
 
@@ -167,6 +172,7 @@ def demo_history_live(
     today = timezone.localdate(now, ZoneInfo(settings.TIME_ZONE))
     payments: dict[dt.date, list[DemoPayment]] = defaultdict(list)
     pauses: dict[dt.date, list[tuple[int, int]]] = defaultdict(list)
+    addons: dict[dt.date, list[tuple[int, str]]] = defaultdict(list)
     first = today
     for spec, account in made:
         first = min(first, demo_date(spec["start"], today=today))
@@ -185,6 +191,8 @@ def demo_history_live(
                     by_cashier=reason.startswith(OFFICE_CASH),
                 )
             )
+        for when, slug in spec.get("addons", []):
+            addons[demo_date(when, today=today)].append((account.pk, slug))
         if spec.get("paused") is not None:
             when, days = spec["paused"]
             pauses[demo_date(when, today=today)].append((account.pk, days))
@@ -205,6 +213,13 @@ def demo_history_live(
             )
         for account_id, days in pauses[day]:
             account_pause(account_id=account_id, days=days, today=day)
+        for account_id, slug in addons[day]:
+            addon_connect(
+                account_id=account_id,
+                addon_id=Addon.objects.get(slug=slug).pk,
+                today=day,
+                at=min(_local(day, ADDON_TIME), now),
+            )
         day += dt.timedelta(days=1)
     return (today - first).days + 1
 
@@ -236,6 +251,8 @@ def demo_subscribers_ensure(
         if spec["key"] not in existing
     ]
     demo_history_live(made=made, cashier=cashier, now=now)
+    # The add-ons' static IPs now (on commit, the add-on service syncs again: nothing left to do).
+    static_ip_sync(day=today)
 
     accounts = {
         a.legacy_contract: a

@@ -1,7 +1,8 @@
 """The cabinet's "Подключение" (``/cabinet/connection/``): is the subscriber online, with which
 IP since when, how much traffic today, this month and per day for 30 days (from ``radacct``), the
-last answer of FreeRADIUS in plain words (from ``radpostauth``), and the network login; the
-network password is shown to its owner on request (a POST), to set up a router.
+last answer of FreeRADIUS in plain words (from ``radpostauth``), the network login and the static
+IP of the static-IP add-on; the network password is shown to its owner on request (a POST), to
+set up a router.
 
 ``radacct`` and ``radpostauth`` exist on PostgreSQL only: on SQLite the page says so and shows
 the login alone. Every query is filtered by the logged-in account's network login.
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from abonent.accounts.auth import account_required
 from abonent.network.models import AuthReason, NetworkCredential, RadAcct, RadPostAuth
+from abonent.network.static_ip import static_ip_status, static_ip_wanted
 
 CHART_DAYS = 30
 CHART_WIDTH = 600
@@ -176,11 +178,22 @@ def connection_view(request: HttpRequest) -> HttpResponse:
     """GET: the page. POST (``show_password``): the same page with the network password, so it
     is never in a GET response a browser or proxy might keep."""
     account = request.account  # type: ignore[attr-defined]
-    credential = NetworkCredential.objects.filter(account=account).only("login", "password").first()
+    credential = (
+        NetworkCredential.objects.filter(account=account)
+        .annotate(static_ip_wanted=static_ip_wanted())
+        .only("login", "password", "static_ip")
+        .first()
+    )
     context: dict[str, object] = {
         "account": account,
         "section": "connection",
         "credential": credential,
+        "static_ip": static_ip_status(
+            ip=credential.static_ip,
+            wanted=credential.static_ip_wanted,  # type: ignore[attr-defined]
+        )
+        if credential is not None
+        else None,
         "show_password": request.method == "POST" and "show_password" in request.POST,
         "has_radius": connection.vendor == "postgresql",
     }

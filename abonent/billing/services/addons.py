@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abonent.accounts.models import AccountStatus
@@ -38,9 +39,31 @@ def addon_first_charge(*, addon: Addon, day: dt.date) -> tuple[int, dt.date, dt.
     return addon.fee_kop, day, day
 
 
-def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = None) -> AccountAddon:
+def _static_ip_sync_on_commit(*, addon: Addon, account_id: int, day: dt.date) -> None:
+    """After the commit, give or free the account's static IP when ``addon`` grants one, so the
+    cabinet shows it at once. Lazy import: billing must not import network at module level (the
+    network reads billing); a failure there is logged, never raised into the purchase."""
+    if not addon.grants_static_ip:
+        return
+
+    def sync() -> None:
+        from abonent.network.static_ip import static_ip_sync_quietly
+
+        static_ip_sync_quietly(account_id=account_id, day=day)
+
+    transaction.on_commit(sync)
+
+
+def addon_connect(
+    *,
+    account_id: int,
+    addon_id: Any,
+    today: dt.date | None = None,
+    at: dt.datetime | None = None,
+) -> AccountAddon:
     """Connect an add-on to an active account; its first period (prorated for monthly ones,
-    the whole price for one-time ones) is paid at once from the balance."""
+    the whole price for one-time ones) is paid at once from the balance. ``at``: the moment
+    of the fee's ledger entry when it is not now (the demo's backdated history)."""
     today = today or billing_today()
     with transaction.atomic():
         account = account_lock(account_id)
@@ -70,6 +93,7 @@ def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = Non
                 # Disconnected but still paid for: connecting again just keeps it.
                 leaving.ends_on = None
                 leaving.save(update_fields=["ends_on"])
+                _static_ip_sync_on_commit(addon=addon, account_id=account.pk, day=today)
                 return leaving
         amount, start, end = addon_first_charge(addon=addon, day=today)
         if amount > account.balance_kop + account.credit_limit_kop:
@@ -97,6 +121,7 @@ def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = Non
                         item=addon_item(addon.pk),
                         period_start=start,
                         period_end=end,
+                        created_at=at or timezone.now(),
                     )
                     account.save(update_fields=["balance_kop", "updated_at"])
         except IntegrityError:
@@ -107,6 +132,7 @@ def addon_connect(*, account_id: int, addon_id: Any, today: dt.date | None = Non
         from abonent.messaging import notifications
 
         notifications.addon_connected(subscription=subscription)
+        _static_ip_sync_on_commit(addon=addon, account_id=account.pk, day=today)
         return subscription
 
 
@@ -138,4 +164,5 @@ def addon_disconnect(
             # for the rest of a period it was disconnected in.
             subscription.ends_on = max(today - dt.timedelta(days=1), subscription.started_on)
         subscription.save(update_fields=["ends_on"])
+        _static_ip_sync_on_commit(addon=subscription.addon, account_id=account.pk, day=today)
         return subscription

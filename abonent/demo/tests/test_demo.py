@@ -306,7 +306,7 @@ def test_money_matches_the_status() -> None:
             assert account.ledger.filter(kind=EntryKind.PAYMENT).count() >= 2
             assert account.ledger.filter(kind=EntryKind.FEE).count() >= 3
         for entry in account.ledger.all():
-            assert entry.kind in (EntryKind.PAYMENT, EntryKind.FEE)
+            assert entry.kind in (EntryKind.PAYMENT, EntryKind.FEE, EntryKind.ADDON_FEE)
             if entry.kind == EntryKind.PAYMENT:
                 assert entry.amount_kop > 0 and entry.reason and entry.key
             else:

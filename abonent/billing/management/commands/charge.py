@@ -50,3 +50,16 @@ class Command(BaseCommand):
                 f"{result.tariff_changes}, in {elapsed:.2f} s"
             )
             day += dt.timedelta(days=1)
+        self._static_ips(last)
+
+    def _static_ips(self, day: dt.date) -> None:
+        """Give and free static IPs as the add-ons stand on the last day charged (an address
+        is freed the day after its add-on's ``ends_on``). After the money, never instead of it:
+        a wrong pool setting fails the command only once every day is charged."""
+        from abonent.network.static_ip import StaticIpPoolError, static_ip_sync
+
+        try:
+            result = static_ip_sync(day=day)
+        except StaticIpPoolError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"{day}: {result}")
