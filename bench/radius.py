@@ -1,15 +1,17 @@
 """Benchmark of RADIUS authorisation from our database (issue #7; not part of the tests).
 
-FreeRADIUS 3 with the configuration of ``abonent radius-config`` (rlm_sql over our views, the
-``radpostauth`` insert of every answer included) against FreeRADIUS answering the same logins,
-passwords and replies from its ``files`` module (no database): the baseline. Access-Requests
-come from a small client of our own (``bench/_radius_client.py``: pre-built packets, RFC 2865
-password hiding, Message-Authenticator, every Response Authenticator checked) on loopback.
+FreeRADIUS 3 with the configuration of ``abonent radius-config`` (rlm_sql calling our look-up
+functions, the ``radpostauth`` row of every answer included) against FreeRADIUS answering the
+same logins, passwords and replies from its ``files`` module (no database): the baseline.
+Access-Requests come from a small client of our own (``bench/_radius_client.py``: pre-built
+packets, RFC 2865 password hiding, Message-Authenticator, every Response Authenticator checked)
+on loopback.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/radius.py                      # quick: 10 000 accounts, 1M ledger
     ... --accounts 100000 --ledger-rows 10000000 --keep       # the issue's sizes, kept
     ... --accounts 100000 --ledger-rows 10000000 --reuse      # measure again on the kept data
+    ... --views                                               # and the configuration before
     ... --json result.json                                    # the figures as JSON as well
 
 Data (not measured): two scratch databases on the server of ``DATABASE_URL`` (or ``--db``; the
@@ -23,15 +25,17 @@ ledger rows spread evenly over the accounts. Both are migrated, filled with set-
 takes them as they are when they were built with the same sizes (and migrates them).
 
 Servers (one at a time, as the current user, ``freeradius -f`` without debug output, logs in
-the configuration directory, free loopback ports): the generated configuration, with
-``--reject-delay 0`` (the production default of 1 s delays rejects on purpose) and tuned:
-``--threads`` worker threads (start = max, default 8) and an rlm_sql pool of as many
-connections (start = min = max: a thread without a connection fails its request); the
-baseline is the same generated directory with ``sql`` replaced by ``files`` in ``authorize``
-and removed elsewhere, an ``authorize`` file written from our ``radcheck``/``radreply``/
-``radusergroup``/``radgroupreply`` views (so the replies are the same), and the NAS in
-``clients.conf``. Before measuring, one request of each kind is sent with ``radclient`` to
-both and the answers compared.
+the configuration directory, free loopback ports): the generated configuration (``abonent
+radius-config --threads N --sql-pool N``: its look-ups call the functions of migration 0005,
+``read_groups = no``, the post-auth row through ``radpostauth_log``), with ``--reject-delay 0``
+(the production default of 1 s delays rejects on purpose); with ``--views`` also the same
+directory patched back to the configuration before it (the stock look-ups of the views, planned
+at every request, ``read_groups = yes``, a plain synchronous post-auth INSERT), so before and
+after are measured in one run on the same data. The baseline is the same generated directory
+with ``sql`` replaced by ``files`` in ``authorize`` and removed elsewhere, an ``authorize`` file
+written from our ``radcheck``/``radreply``/``radusergroup``/``radgroupreply`` views (so the
+replies are the same), and the NAS in ``clients.conf``. Before measuring, one request of each
+kind is sent with ``radclient`` to all of them and the answers compared.
 
 Load: a plan of random logins over all accounts (2 % unknown logins, 5 % wrong passwords, one
 in ten requests of a MAC-bound login from another MAC), every expected answer known from the
@@ -43,17 +47,15 @@ account's status. For each server: a warm-up, then
    p95/p99. (In a closed loop latency is in-flight / rate by Little's law, so the p99 of the
    goal is measured at the goal's rate, not at saturation.)
 
-Order: files, sql on the small ledger, sql on the big ledger, files again (the machine's drift).
-Prints a table (with the CPU the client, FreeRADIUS and its PostgreSQL backends spent per
-request, from /proc), the ratios sql/files and big/small ledger, the relations and the
-planning/execution times of rlm_sql's look-ups (the ledger must not appear; ``--explain``
-prints the radcheck plan), the answers to one request of each kind, and the goals (≥ 2 000/s,
-p99 ≤ 10 ms at 2 000/s). Exits non-zero if an answer was wrong, failed its authenticator
-check or never came.
-
-``--cached-plans`` also measures a proposed fix, not our configuration: the three per-request
-look-ups through PL/pgSQL functions (planned once per connection) created in the big database
-for the run and dropped after it, and queries.conf of the generated copy calling them.
+Order: files, (``--views``) sql through the views, sql on the big ledger, sql on the small
+ledger, files again (the machine's drift). Prints a table (with the CPU the client, FreeRADIUS,
+its PostgreSQL backends and the server's WAL writer spent per request, from /proc), the
+ratios sql/files, after/before and big/small ledger, the relations and the planning/execution
+times of the views' look-ups (the ledger must not appear; ``--explain`` prints the radcheck
+plan) and of the function calls, the backend CPU of each per-request query measured apart (the
+same query 2 000 times in one connection, views and functions), the answers to one request of
+each kind, and the goals (≥ 2 000/s, p99 ≤ 10 ms at 2 000/s). Exits non-zero if an answer was
+wrong, failed its authenticator check or never came.
 """
 
 from __future__ import annotations
@@ -393,8 +395,9 @@ def edit(path: Path, pattern: str, replacement: str, flags: int = re.M) -> None:
     path.write_text(new)
 
 
-def generated(url: str, out: Path, auth_port: int, threads: int) -> Path:
-    """``abonent radius-config`` for ``url`` on loopback, reject_delay 0, ``threads`` workers."""
+def generated(url: str, out: Path, auth_port: int, threads: int, pool: int) -> Path:
+    """``abonent radius-config`` for ``url`` on loopback, reject_delay 0, ``threads`` workers
+    and ``pool`` connections."""
     abonent(
         url,
         "radius-config",
@@ -408,78 +411,48 @@ def generated(url: str, out: Path, auth_port: int, threads: int) -> Path:
         "127.0.0.1",
         "--reject-delay",
         "0",
+        "--threads",
+        str(threads),
+        "--sql-pool",
+        str(pool),
         "--force",
     )
-    conf = out / "radiusd.conf"
-    for name, value in (
-        ("start_servers", threads),
-        ("max_servers", threads),
-        ("min_spare_servers", 1),
-        ("max_spare_servers", threads),
-    ):
-        edit(conf, rf"^(\s*){name} = \d+", rf"\g<1>{name} = {value}")
     return out
 
 
-def sql_variant(raddb: Path, pool: int) -> None:
-    """The rlm_sql pool: ``pool`` connections opened at start and kept."""
-    sql = raddb / "mods-enabled" / "sql"
-    for name in ("start", "min", "max", "spare"):
-        edit(sql, rf"^(\s*){name} = \S+$", rf"\g<1>{name} = {pool}")
-
-
-# A proposal, not our configuration (``--cached-plans``): rlm_sql sends each look-up as a literal
-# query, so PostgreSQL parses, rewrites and plans the UNION ALL views on every request. The same
-# look-ups inside PL/pgSQL functions are planned once per connection.
-CACHED_PLAN_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION bench_radcheck(login text)
-RETURNS TABLE (id bigint, username text, attribute text, value text, op varchar)
-LANGUAGE plpgsql STABLE AS $$ BEGIN
-    RETURN QUERY SELECT r.id::bigint, r.username, r.attribute, r.value, r.op
-        FROM radcheck r WHERE r.username = login ORDER BY r.id;
-END $$;
-CREATE OR REPLACE FUNCTION bench_radreply(login text, nas_type text)
-RETURNS TABLE (id bigint, username text, attribute text, value text, op varchar)
-LANGUAGE plpgsql STABLE AS $$ BEGIN
-    RETURN QUERY SELECT r.id::bigint, r.username, r.attribute, r.value, r.op
-        FROM radreply r WHERE r.username = login {nastype} ORDER BY r.id;
-END $$;
-CREATE OR REPLACE FUNCTION bench_radusergroup(login text) RETURNS TABLE (groupname text)
-LANGUAGE plpgsql STABLE AS $$ BEGIN
-    RETURN QUERY SELECT r.groupname FROM radusergroup r WHERE r.username = login
-        ORDER BY r.priority;
-END $$;
-"""
-CACHED_PLAN_QUERIES = {
-    "authorize_check_query": "SELECT id, UserName, Attribute, Value, Op "
-    "FROM bench_radcheck('%{SQL-User-Name}')",
-    "authorize_reply_query": "SELECT id, UserName, Attribute, Value, Op "
-    "FROM bench_radreply('%{SQL-User-Name}', '%{client:nas_type}')",
-    "group_membership_query": "SELECT GroupName FROM bench_radusergroup('%{SQL-User-Name}')",
+# The configuration before migration 0005 (``--views``): the stock look-ups of the views, sent by
+# rlm_sql as literal queries that PostgreSQL parses, rewrites and plans at every request, the
+# group query for every request (read_groups = yes), and a synchronous post-auth INSERT.
+VIEWS_QUERIES = {
+    "authorize_check_query": "SELECT id, UserName, Attribute, Value, Op FROM ${authcheck_table} "
+    "WHERE Username = '%{SQL-User-Name}' ORDER BY id",
+    "authorize_reply_query": "SELECT id, UserName, Attribute, Value, Op FROM ${authreply_table} "
+    "WHERE Username = '%{SQL-User-Name}' AND NASType IN ('', '%{client:nas_type}') ORDER BY id",
+    "group_membership_query": "SELECT GroupName FROM ${usergroup_table} "
+    "WHERE UserName='%{SQL-User-Name}' ORDER BY priority",
 }
+VIEWS_POSTAUTH = (
+    "INSERT INTO ${..postauth_table} (username, reply, callingstationid, authdate, reason "
+    "${..class.column_name}) VALUES('%{User-Name}', '%{reply:Packet-Type}', "
+    "NULLIF('%{Calling-Station-Id}', ''), '%S.%M', NULLIF('%{control:Abonent-Reason}', '') "
+    "${..class.reply_xlat})"
+)
 
 
-def cached_plans_variant(raddb: Path, url: str) -> None:
-    """The look-up functions in ``url`` and the three look-ups of queries.conf calling them."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        columns = [d.name for d in conn.execute("SELECT * FROM radreply LIMIT 0").description]
-        nastype = "AND r.nastype IN ('', nas_type)" if "nastype" in columns else ""
-        conn.execute(CACHED_PLAN_FUNCTIONS.replace("{nastype}", nastype))  # type: ignore[arg-type]
+def views_variant(raddb: Path) -> None:
+    """The generated directory as it was before the look-up functions (``--views``)."""
     queries = raddb / "mods-config/sql/main/postgresql/queries.conf"
-    for name, query in CACHED_PLAN_QUERIES.items():
+    for name, query in VIEWS_QUERIES.items():
         edit(queries, rf'^{name} = ".*?[^\\]"$', f'{name} = "{query}"', flags=re.M | re.S)
-
-
-def cached_plans_dropped(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "DROP FUNCTION IF EXISTS bench_radcheck(text), bench_radreply(text, text), "
-            "bench_radusergroup(text)"
-        )
+    text = queries.read_text()
+    head, sep, tail = text.rpartition("post-auth {")
+    tail, n = re.subn(
+        r'query = ".*?[^\\]"$', f'query = "{VIEWS_POSTAUTH}"', tail, count=1, flags=re.M | re.S
+    )
+    if not (sep and n):
+        sys.exit(f"{queries}: no post-auth query; did `abonent radius-config` change?")
+    queries.write_text(head + sep + tail)
+    edit(raddb / "mods-enabled" / "sql", r"^(\s*)read_groups = no$", r"\g<1>read_groups = yes")
 
 
 def section_emptied(text: str, name: str) -> str:
@@ -722,6 +695,7 @@ class Measured:
     paced: Phase
     radiusd_us: float  # FreeRADIUS CPU per request during the capacity phase
     postgres_us: float  # its PostgreSQL backends' CPU per request (sql only)
+    walwriter_us: float  # the WAL writer's, the whole server's (an async commit's flush is there)
     machine_busy: float  # share of both cores busy during the capacity phase
     start_s: float
     answers: dict[str, str] = field(default_factory=dict)
@@ -736,6 +710,17 @@ def backend_pids(url: str) -> list[int]:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def walwriter_pids(url: str) -> list[int]:
+    """The WAL writer: it flushes what asynchronous commits left (the whole server's)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'"
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -771,13 +756,16 @@ def measure(
         }
         run_load(packets["warm"], **common)  # type: ignore[arg-type]
         pids = backend_pids(url) if url else []
+        wal = walwriter_pids(url) if url else []
         pg0 = sum(cpu_seconds(p) for p in pids)
+        wal0 = sum(cpu_seconds(p) for p in wal)
         rd0 = cpu_seconds(server.proc.pid)
         m0 = machine_busy()
         cap = run_load(packets["capacity"], **common)  # type: ignore[arg-type]
         m1 = machine_busy()
         rd1 = cpu_seconds(server.proc.pid)
         pg1 = sum(cpu_seconds(p) for p in pids)
+        wal1 = sum(cpu_seconds(p) for p in wal)
         paced = run_load(packets["paced"], rate=args.rate, **common)  # type: ignore[arg-type]
     finally:
         server.stop()
@@ -797,6 +785,7 @@ def measure(
         paced=Phase.of(paced),
         radiusd_us=(rd1 - rd0) / n * 1e6,
         postgres_us=(pg1 - pg0) / n * 1e6,
+        walwriter_us=(wal1 - wal0) / n * 1e6,
         machine_busy=(m1[0] - m0[0]) / max(1, m1[1] - m0[1]),
         start_s=start_s,
         answers=answers,
@@ -815,16 +804,23 @@ def relations(plan: dict[str, Any]) -> set[str]:
 
 
 def lookup_plans(url: str, login: str) -> dict[str, dict[str, Any]]:
-    """EXPLAIN ANALYZE of rlm_sql's per-request queries for one login (warm, best of 20)."""
+    """EXPLAIN ANALYZE of the per-request look-ups for one login (warm, best of 20): the views
+    as rlm_sql read them before migration 0005 (their relations: never the ledger), and the
+    function calls of the generated configuration (planned once per connection: the
+    execution time includes the kept plan's)."""
     import psycopg
 
     queries = {
         "radcheck": "SELECT id, UserName, Attribute, Value, Op FROM radcheck "
         f"WHERE Username = '{login}' ORDER BY id",
         "radreply": "SELECT id, UserName, Attribute, Value, Op FROM radreply "
-        f"WHERE Username = '{login}' ORDER BY id",
+        f"WHERE Username = '{login}' AND NASType IN ('', '{NAS_TYPE}') ORDER BY id",
         "radusergroup": f"SELECT GroupName FROM radusergroup WHERE UserName='{login}' "
         "ORDER BY priority",
+        "radcheck_of": f"SELECT id, UserName, Attribute, Value, Op FROM radcheck_of('{login}')",
+        "radreply_of": "SELECT id, UserName, Attribute, Value, Op "
+        f"FROM radreply_of('{login}', '{NAS_TYPE}')",
+        "radusergroup_of": f"SELECT GroupName FROM radusergroup_of('{login}') ORDER BY priority",
     }
     out = {}
     with psycopg.connect(url) as conn:
@@ -849,6 +845,60 @@ def lookup_plans(url: str, login: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+# Each query FreeRADIUS sends per request, before (views, INSERT) and after (functions): their
+# backend's CPU measured apart, one connection, literal queries as rlm_sql sends them.
+PER_REQUEST = {
+    "radcheck view": "SELECT id, UserName, Attribute, Value, Op FROM radcheck "
+    "WHERE Username = '{login}' ORDER BY id",
+    "radcheck_of": "SELECT id, UserName, Attribute, Value, Op FROM radcheck_of('{login}')",
+    "radreply view": "SELECT id, UserName, Attribute, Value, Op FROM radreply "
+    "WHERE Username = '{login}' AND NASType IN ('', '" + NAS_TYPE + "') ORDER BY id",
+    "radreply_of": "SELECT id, UserName, Attribute, Value, Op "
+    "FROM radreply_of('{login}', '" + NAS_TYPE + "')",
+    "radusergroup view": "SELECT GroupName FROM radusergroup WHERE UserName='{login}' "
+    "ORDER BY priority",
+    "radusergroup_of": "SELECT GroupName FROM radusergroup_of('{login}') ORDER BY priority",
+    "post-auth INSERT": "INSERT INTO radpostauth (username, reply, callingstationid, authdate, "
+    "reason, Class) VALUES('{login}', 'Access-Accept', NULLIF('', ''), now(), NULLIF('', ''), "
+    "NULLIF('abonent:full:50000/100000', ''))",
+    "radpostauth_log": "SELECT radpostauth_log('{login}', 'Access-Accept', NULLIF('', ''), "
+    "now(), NULLIF('', ''), NULLIF('abonent:full:50000/100000', ''))",
+}
+
+
+def per_request_cpu(
+    url: str, logins: list[str], n: int = 2_000, rounds: int = 3
+) -> dict[str, dict[str, float]]:
+    """Backend CPU µs of each PER_REQUEST query: ``rounds`` interleaved rounds of ``n`` random
+    logins each, after one round of warm-up (plans kept, pages cached); the median and the
+    least of the rounds (the least disturbed by the machine's other work)."""
+    import psycopg
+
+    def cpu_ns(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+    rnd = random.Random(11)
+    sample = [logins[rnd.randrange(len(logins))].replace("'", "''") for _ in range(n)]
+    found: dict[str, list[float]] = {name: [] for name in PER_REQUEST}
+    with psycopg.connect(url, autocommit=True) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        cur = conn.cursor()
+        for r in range(rounds + 1):
+            for name, template in PER_REQUEST.items():
+                queries = [template.replace("{login}", login).encode() for login in sample]
+                t0 = cpu_ns(pid)
+                for q in queries:
+                    cur.execute(q, prepare=False)
+                    if cur.description:
+                        cur.fetchall()
+                if r:
+                    found[name].append((cpu_ns(pid) - t0) / n / 1e3)
+        conn.execute("TRUNCATE radpostauth")
+    return {
+        name: {"median_us": sorted(v)[len(v) // 2], "least_us": min(v)} for name, v in found.items()
+    }
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -865,7 +915,8 @@ def fmt_row(m: Measured) -> str:
     return (
         f"  {m.label:<26} {c.rate:7.0f}/s {c.p50:6.1f} {c.p99:6.1f} │ {p.rate:6.0f}/s "
         f"{p.p50:5.1f} {p.p95:5.1f} {p.p99:6.1f} │ {c.client_us:4.0f} {m.radiusd_us:5.0f} "
-        f"{m.postgres_us:5.0f} │ {m.machine_busy:4.0%} │ {c.errors + p.errors}"
+        f"{m.postgres_us:5.0f} {m.walwriter_us:4.0f} │ {m.machine_busy:4.0%} │ "
+        f"{c.errors + p.errors}"
     )
 
 
@@ -890,9 +941,9 @@ def main() -> None:
     parser.add_argument("--no-small", action="store_true", help="skip the small-ledger run")
     parser.add_argument("--explain", action="store_true", help="print the radcheck plans")
     parser.add_argument(
-        "--cached-plans",
+        "--views",
         action="store_true",
-        help="also measure the look-ups through PL/pgSQL functions (a proposed fix)",
+        help="also measure the configuration before the look-up functions (the views)",
     )
     args = parser.parse_args()
     pool = args.sql_pool or args.threads
@@ -937,23 +988,20 @@ def main() -> None:
         users = work / "authorize"
         entries = users_file(big, users)
         port = free_udp_port()
-        files_dir = generated(big, work / "files", port, args.threads)
+        files_dir = generated(big, work / "files", port, args.threads, pool)
         files_variant(files_dir, users)
         print(f"  files baseline: {entries:,} entries written from the views")
         # role: (label, configuration, database of the sql module)
         targets: dict[str, tuple[str, Path, str | None]] = {"files": ("files", files_dir, None)}
-        if not args.no_small:
-            d = generated(small, work / "sql-small", port, args.threads)
-            sql_variant(d, pool)
-            targets["sql_small"] = (f"sql, ledger {args.small_ledger:,}", d, small)
-        d = generated(big, work / "sql-big", port, args.threads)
-        sql_variant(d, pool)
+        if args.views:
+            d = generated(big, work / "sql-views", port, args.threads, pool)
+            views_variant(d)
+            targets["sql_views"] = ("sql, views (before)", d, big)
+        d = generated(big, work / "sql-big", port, args.threads, pool)
         targets["sql"] = (f"sql, ledger {args.ledger_rows:,}", d, big)
-        if args.cached_plans:
-            d = generated(big, work / "sql-cached", port, args.threads)
-            sql_variant(d, pool)
-            cached_plans_variant(d, big)
-            targets["sql_cached"] = ("sql, cached plans (proposal)", d, big)
+        if not args.no_small:
+            d = generated(small, work / "sql-small", port, args.threads, pool)
+            targets["sql_small"] = (f"sql, ledger {args.small_ledger:,}", d, small)
         targets["files_again"] = ("files (again)", files_dir, None)
         for role, (label, raddb, url) in targets.items():
             print(f"  measuring {label} …", flush=True)
@@ -961,40 +1009,44 @@ def main() -> None:
         lookups = {"big": lookup_plans(big, subs[len(subs) // 2].login)}
         if not args.no_small:
             lookups["small"] = lookup_plans(small, subs[len(subs) // 2].login)
+        print("  the per-request queries measured apart …", flush=True)
+        cpu = per_request_cpu(big, [p.login for p in plan[: args.warmup]])
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if args.cached_plans:
-            cached_plans_dropped(big)
         if not args.keep:
             admin(
                 base,
                 f"DROP DATABASE IF EXISTS {DB_BIG} WITH (FORCE)",
                 f"DROP DATABASE IF EXISTS {DB_SMALL} WITH (FORCE)",
             )
-    report(args, results, lookups, load1)
+    report(args, results, lookups, cpu, load1)
 
 
 def report(
     args: argparse.Namespace,
     results: dict[str, Measured],
     lookups: dict[str, dict[str, dict[str, Any]]],
+    cpu: dict[str, dict[str, float]],
     load_before: float,
 ) -> None:
     paced_title = f"at {args.rate:,.0f}/s offered"
     print()
     print(
         f"  {'':<26} {'capacity (closed loop)':^22} │ {paced_title:^27} │"
-        f" {'CPU µs/req':^16} │ {'busy':4} │ err"
+        f" {'CPU µs/req':^21} │ {'busy':4} │ err"
     )
     print(
         f"  {'server':<26} {'auth/s':>9} {'p50':>6} {'p99':>6} │ {'auth/s':>8} {'p50':>5} "
-        f"{'p95':>5} {'p99':>6} │ {'cli':>4} {'rad':>5} {'pg':>5} │      │"
+        f"{'p95':>5} {'p99':>6} │ {'cli':>4} {'rad':>5} {'pg':>5} {'wal':>4} │      │"
     )
     for m in results.values():
         print(fmt_row(m))
     files, again, sql_big = results["files"], results["files_again"], results["sql"]
-    sql_small, cached = results.get("sql_small"), results.get("sql_cached")
-    print("  (latencies in ms; CPU per request over the capacity phase; busy: both cores)")
+    sql_small, views = results.get("sql_small"), results.get("sql_views")
+    print(
+        "  (latencies in ms; CPU per request over the capacity phase: the client, freeradius, "
+        "its PostgreSQL backends, the server's WAL writer; busy: both cores)"
+    )
     print()
     print(
         f"  sql/files:        capacity {sql_big.capacity.rate / files.capacity.rate:5.2f}×, "
@@ -1008,11 +1060,14 @@ def report(
             f"{sql_big.paced.p99 / sql_small.paced.p99:5.2f}×, PostgreSQL CPU per request "
             f"{sql_big.postgres_us / max(1.0, sql_small.postgres_us):5.2f}×"
         )
-    if cached:
+    if views:
         print(
-            f"  cached plans / sql: capacity {cached.capacity.rate / sql_big.capacity.rate:5.2f}×, "
-            f"PostgreSQL CPU per request {cached.postgres_us:.0f} µs instead of "
-            f"{sql_big.postgres_us:.0f} µs"
+            f"  after / before (functions / views): capacity "
+            f"{sql_big.capacity.rate / views.capacity.rate:5.2f}×, p99 at {args.rate:,.0f}/s "
+            f"{sql_big.paced.p99 / views.paced.p99:5.2f}×; CPU per request: PostgreSQL "
+            f"{sql_big.postgres_us:.0f} µs instead of {views.postgres_us:.0f}, FreeRADIUS "
+            f"{sql_big.radiusd_us:.0f} instead of {views.radiusd_us:.0f}; views/files: capacity "
+            f"{views.capacity.rate / files.capacity.rate:5.2f}×"
         )
     for size, plans in lookups.items():
         parts = [
@@ -1021,6 +1076,10 @@ def report(
             for name, p in plans.items()
         ]
         print(f"  look-ups ({size} ledger), planning+execution: " + "; ".join(parts))
+    print(
+        "  each per-request query apart, backend CPU µs (median and least of 3 rounds of 2 000): "
+        + "; ".join(f"{name} {v['median_us']:.0f} ({v['least_us']:.0f})" for name, v in cpu.items())
+    )
     touched = {r for plans in lookups.values() for p in plans.values() for r in p["relations"]}
     ledger_read = any("ledger" in r for r in touched)
     if args.explain:
@@ -1040,15 +1099,22 @@ def report(
         f"{sum(ph.stalls for ph in phases)}, stray answers {sum(ph.stray for ph in phases)}"
     )
     problems = [f"{m.label}: {p}" for m in results.values() for p in m.problems]
-    print("  one request of each kind (radclient), files and sql:")
+    print(
+        "  one request of each kind (radclient), files and sql"
+        + (" (and through the views)" if views else "")
+        + ":"
+    )
     for kind, answer in files.answers.items():
         other = sql_big.answers.get(kind)
         same = "same" if other == answer else f"DIFFERENT from sql: {other}"
+        if views and views.answers.get(kind) != answer:
+            same += f"; DIFFERENT through the views: {views.answers.get(kind)}"
+            problems.append(f"the views answer {kind} unlike files: the comparison is unfair")
         print(f"    {kind:<15} {answer} ({same})")
         if other != answer:
             problems.append(f"the baseline answers {kind} unlike sql: the comparison is unfair")
     verdicts = {}
-    for role in ("sql", "sql_cached"):
+    for role in ("sql_views", "sql"):
         m = results.get(role)
         if m is None:
             continue
@@ -1082,6 +1148,7 @@ def report(
                     },
                     "results": {role: asdict(m) for role, m in results.items()},
                     "lookups": lookups,
+                    "per_request_cpu": cpu,
                     "goals": verdicts,
                 },
                 indent=2,
