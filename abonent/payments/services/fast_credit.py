@@ -35,6 +35,7 @@ per webhook (Django's own cursors bind on the client and are never prepared).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -205,6 +206,27 @@ def _plan(alias: str) -> _Plan | None:
     return _plans[alias]
 
 
+@functools.cache
+def _prepared_cursor_class() -> type:
+    """psycopg's server-side-binding cursor, every statement prepared (Django turns psycopg's
+    automatic preparing off, ``prepare_threshold=None``, and its own cursors bind on the
+    client): PostgreSQL parses and plans the statement once per connection."""
+    import psycopg
+
+    class PreparedCursor(psycopg.Cursor):  # type: ignore[type-arg]
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True)
+
+        def _convert_query(self, query: Any, params: Any = None) -> Any:
+            # psycopg keeps the text of a statement it sends unprepared only; keep it for a
+            # prepared one too, so Django's query log (DEBUG, tests) shows what ran.
+            pgq = super()._convert_query(query, params)
+            self._query = pgq
+            return pgq
+
+    return PreparedCursor
+
+
 def fast_credit_possible(gp: GatewayPayment, *, using: str = "default") -> bool:
     """Whether the fast path may be tried for this gateway state: PostgreSQL with
     django-tasks-db, a ``succeeded`` payment whose card is not to be saved, the path on."""
@@ -262,11 +284,14 @@ def payment_credit_fast(
         **{f"task_{c}": v for c, v in plan.task_constants.items()},
     }
     connection.ensure_connection()
-    import psycopg
-
-    # A server-side-binding cursor (psycopg prepares a statement it has run a few times),
-    # wrapped as Django wraps its own (query logging, execute wrappers).
-    raw = psycopg.Cursor(connection.connection)
+    # A server-side-binding cursor that prepares the statement on its connection, wrapped as
+    # Django wraps its own (query logging, execute wrappers).
+    pg = connection.connection
+    if pg.prepare_threshold is None:
+        # Django's "never prepare" (its own cursors bind on the client and would not prepare
+        # anyway): let a statement that asks be prepared, and none other automatically.
+        pg.prepare_threshold = 2**31 - 1
+    raw = _prepared_cursor_class()(pg)
     with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()
