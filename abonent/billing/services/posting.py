@@ -98,6 +98,11 @@ def ledger_post_locked(
     caller's transaction back with it, nothing half-written. Settling and the notices are as
     in ``ledger_post``; ``notices_later`` leaves writing the notices to the worker (a task row
     in this transaction: the webhook's request stays short).
+
+    A card payment's webhook writes the same rows in one SQL statement in its common case (an
+    ``active`` account, PostgreSQL: ``payments/services/fast_credit.py``); a change to what a
+    posting writes must be made there too, and ``payments/tests/test_fast_credit.py``, which
+    compares the two row by row, says when it was not.
     """
     _check(amount_kop, kind)
     if not transaction.get_connection().in_atomic_block:

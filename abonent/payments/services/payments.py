@@ -280,7 +280,8 @@ def _card_save(*, payment: Payment, card: GatewayCard) -> Card | None:
 def payment_apply_gateway_state(
     *, payment: Payment, gateway_payment: GatewayPayment, locked: bool = False
 ) -> ApplyResult:
-    """Move our payment to the gateway's state: the single place that credits the ledger.
+    """Move our payment to the gateway's state: the place that credits the ledger (a webhook's
+    common credit on PostgreSQL writes the same rows in one statement, ``fast_credit.py``).
 
     Locks the payment row with its account (one query). ``succeeded`` credits
     once, keyed ``"<gateway>:<gateway payment id>"``, and is final: a later ``canceled`` or
