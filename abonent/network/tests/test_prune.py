@@ -57,9 +57,7 @@ def test_old_answers_and_long_closed_sessions_go_open_ones_stay():
         NOW - dt.timedelta(days=1),
     ]
     left = sorted(RadAcct.objects.values_list("acctstoptime", flat=True), key=str)
-    assert left == sorted(
-        [NOW - dt.timedelta(days=399), None, NOW - dt.timedelta(days=9)], key=str
-    )
+    assert left == sorted([NOW - dt.timedelta(days=399), None, NOW - dt.timedelta(days=9)], key=str)
     assert "3 authentication answers" in str(result) and "2 closed sessions" in str(result)
     assert radius_logs_prune(now=NOW).answers == 0  # nothing twice
 
