@@ -274,7 +274,7 @@ ABONENT_LOW_BALANCE_DAYS = env_int("ABONENT_LOW_BALANCE_DAYS", 3)
 ABONENT_RADIUS_AUTH_LOG_DAYS = env_int("ABONENT_RADIUS_AUTH_LOG_DAYS", 30)
 ABONENT_RADIUS_SESSION_DAYS = env_int("ABONENT_RADIUS_SESSION_DAYS", 400)
 # The static-IP add-on's addresses: CIDRs and first-last ranges, comma-separated. Empty (none)
-# unless set, but for the demo and tests (docs/static-ip.md says why 100.64.10.0/24 there).
+# unless set, but for the demo and tests (docs/radius.md, Static IP says why 100.64.10.0/24 there).
 ABONENT_STATIC_IP_POOL = os.environ.get(
     "ABONENT_STATIC_IP_POOL", "100.64.10.0/24" if DEMO or TESTING else ""
 )

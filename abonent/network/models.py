@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abonent.accounts.models import Account
 
@@ -240,7 +241,7 @@ class RadPostAuth(models.Model):
 class ChangeKind(models.TextChoices):
     """What is asked of the NAS (RFC 5176)."""
 
-    DISCONNECT = "disconnect", _("Disconnect")
+    DISCONNECT = "disconnect", pgettext_lazy("a RADIUS request", "Disconnect")
     COA = "coa", _("Change of speed (CoA)")
 
 

@@ -1,4 +1,4 @@
-"""Static IPs from the static-IP add-on (issue #7; docs/static-ip.md).
+"""Static IPs from the static-IP add-on (issue #7; docs/radius.md, Static IP).
 
 An account with a *live* subscription (``started_on <= day``, ``ends_on`` empty or ``>= day``)
 to an add-on whose ``grants_static_ip`` is set gets the lowest free address of the pool
