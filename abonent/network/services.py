@@ -23,10 +23,12 @@ from abonent.core.audit import audit_record
 from abonent.core.errors import ApplicationError, NotFound
 from abonent.network.models import (
     AttributeList,
+    ChangeState,
     GroupAttribute,
     NasType,
     NetworkCredential,
     ReplyTemplate,
+    SessionChange,
 )
 
 # Letters and digits without look-alikes: a network password is typed into a router by hand.
@@ -352,6 +354,7 @@ class PruneResult:
     available: bool = True
     answers: int = 0
     sessions: int = 0
+    changes: int = 0
     answers_before: dt.datetime | None = None
     sessions_before: dt.datetime | None = None
     note: str = ""
@@ -362,7 +365,9 @@ class PruneResult:
         return (
             f"{self.answers} authentication answers (radpostauth) before "
             f"{self.answers_before:%Y-%m-%d %H:%M} and {self.sessions} closed sessions "
-            f"(radacct) that ended before {self.sessions_before:%Y-%m-%d %H:%M} deleted"
+            f"(radacct) that ended before {self.sessions_before:%Y-%m-%d %H:%M} deleted; "
+            f"{self.changes} finished requests to NASes (Disconnect/CoA) from before "
+            f"{self.answers_before:%Y-%m-%d %H:%M} deleted"
         )
 
 
@@ -396,6 +401,26 @@ def _prune_sessions(before: dt.datetime, batch: int, pause: float) -> int:
             time.sleep(pause)
 
 
+def _prune_changes(before: dt.datetime, batch: int, pause: float) -> int:
+    """Finished Disconnect/CoA requests (any state but pending) kept as long as the answers."""
+    total = 0
+    while True:
+        ids = list(
+            SessionChange.objects.filter(finished_at__lt=before)
+            .exclude(state=ChangeState.PENDING)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return total
+        with transaction.atomic():
+            total += SessionChange.objects.filter(id__in=ids).delete()[0]
+        if len(ids) < batch:
+            return total
+        if pause:
+            time.sleep(pause)
+
+
 def radius_logs_prune(
     *,
     auth_log_days: int | None = None,
@@ -407,8 +432,9 @@ def radius_logs_prune(
     """Delete FreeRADIUS's answers (``radpostauth``) older than ``auth_log_days`` and the
     sessions (``radacct``) that ended more than ``session_days`` ago (the settings
     ``ABONENT_RADIUS_AUTH_LOG_DAYS``, 30, and ``ABONENT_RADIUS_SESSION_DAYS``, 400, by default),
-    ``batch`` rows per transaction. Open sessions are never deleted. Safe to run at any time,
-    and twice at once. On SQLite there are no such tables and it does nothing."""
+    ``batch`` rows per transaction, and the finished requests to NASes (``SessionChange``) as
+    old as the answers. Open sessions and pending requests are never deleted. Safe to run at
+    any time, and twice at once. On SQLite there are no such tables and it does nothing."""
     auth_log_days = (
         settings.ABONENT_RADIUS_AUTH_LOG_DAYS if auth_log_days is None else auth_log_days
     )
@@ -427,6 +453,7 @@ def radius_logs_prune(
     return PruneResult(
         answers=_prune_answers(answers_before, batch, pause),
         sessions=_prune_sessions(sessions_before, batch, pause),
+        changes=_prune_changes(answers_before, batch, pause),
         answers_before=answers_before,
         sessions_before=sessions_before,
     )

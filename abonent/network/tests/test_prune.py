@@ -91,3 +91,30 @@ def test_on_sqlite_there_is_nothing_to_prune():
     call_command("radius_prune", stdout=out)
     assert "PostgreSQL only" in out.getvalue()
     assert radius_logs_prune(now=timezone.now()).available is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="radacct: PostgreSQL only")
+def test_finished_requests_to_nases_go_with_the_answers_pending_ones_stay():
+    from abonent.network.models import ChangeKind, ChangeReason, ChangeState, SessionChange
+
+    def change(n: int, state: str, finished_days_ago: float | None) -> SessionChange:
+        return SessionChange.objects.create(
+            radacct_id=n,
+            username="a",
+            acct_session_id=f"s{n}",
+            nas_ip="10.0.0.1",
+            kind=ChangeKind.DISCONNECT,
+            reason=ChangeReason.STAFF,
+            state=state,
+            finished_at=None
+            if finished_days_ago is None
+            else NOW - dt.timedelta(days=finished_days_ago),
+        )
+
+    change(1, ChangeState.ACKED, 45)  # goes
+    change(2, ChangeState.FAILED, 31)  # goes
+    change(3, ChangeState.ACKED, 29)  # within the period: stays
+    change(4, ChangeState.PENDING, None)  # pending: stays however old
+    result = radius_logs_prune(now=NOW, batch=1)
+    assert result.changes == 2
+    assert sorted(SessionChange.objects.values_list("radacct_id", flat=True)) == [3, 4]
