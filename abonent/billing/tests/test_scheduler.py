@@ -176,6 +176,8 @@ def serve_spy(monkeypatch):
     from abonent.core.management.commands import serve
 
     monkeypatch.setattr(gunicorn.app.wsgiapp, "run", lambda: calls.append("gunicorn"))
+    # The demo's worker is a real child process: recorded here, never spawned by a test.
+    monkeypatch.setattr(serve.Command, "_start_worker", lambda self: calls.append("worker"))
     monkeypatch.setattr(serve, "call_command", lambda name, *a, **k: calls.append(name))
     monkeypatch.setattr(scheduler, "charge_tick", lambda: calls.append("tick") or "wake")
     monkeypatch.setattr(
@@ -194,13 +196,13 @@ def _serve(*args: str) -> None:
 @override_settings(DEMO=True)
 def test_serve_in_the_demo_charges_then_starts_one_thread_before_gunicorn(serve_spy) -> None:
     _serve()
-    assert serve_spy == ["tick", "thread@wake", "gunicorn"]
+    assert serve_spy == ["tick", "thread@wake", "worker", "gunicorn"]
 
 
 @override_settings(DEMO=True)
 def test_serve_no_charge(serve_spy) -> None:
     _serve("--no-charge")
-    assert serve_spy == ["gunicorn"]
+    assert serve_spy == ["worker", "gunicorn"]
 
 
 @override_settings(DEMO=False)
@@ -213,8 +215,14 @@ def test_serve_outside_the_demo_charges_nothing(serve_spy) -> None:
 @override_settings(DEMO=True)
 def test_serve_dev_charges_in_the_reloaders_parent_only(serve_spy, monkeypatch) -> None:
     _serve("--dev")
-    assert serve_spy == ["tick", "thread@wake", "runserver"]
+    assert serve_spy == ["tick", "thread@wake", "worker", "runserver"]
     serve_spy.clear()
     monkeypatch.setenv("RUN_MAIN", "true")  # the child the autoreloader restarts
     _serve("--dev")
     assert serve_spy == ["runserver"]
+
+
+@override_settings(DEMO=True)
+def test_serve_no_worker(serve_spy) -> None:
+    _serve("--no-charge", "--no-worker")
+    assert serve_spy == ["gunicorn"]
