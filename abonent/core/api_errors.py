@@ -54,6 +54,16 @@ def _field_of(loc: Sequence[Any]) -> str | None:
     return ".".join(parts) or None
 
 
+def _error_of(error: dict[str, Any]) -> dict[str, Any]:
+    """One schema error as ``{"field", "detail"}``; a request without its JSON body names the
+    body (pydantic reports it as a missing field with no name)."""
+    loc = error.get("loc", ())
+    field = _field_of(loc)
+    if field is None and error.get("type") == "missing" and loc and loc[0] == "body":
+        return {"field": "body", "detail": str(_("Send the request body: a JSON object."))}
+    return {"field": field, "detail": _pydantic_detail(error)}
+
+
 def _pydantic_detail(error: dict[str, Any]) -> str:
     known = _PYDANTIC_MESSAGES.get(str(error.get("type", "")))
     if known is not None:
@@ -76,10 +86,7 @@ def api_errors_register(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         """Schema errors: the first as ``detail``/``field``, all of them in ``errors``."""
-        errors: list[dict[str, Any]] = [
-            {"field": _field_of(err.get("loc", ())), "detail": _pydantic_detail(err)}
-            for err in exc.errors
-        ]
+        errors: list[dict[str, Any]] = [_error_of(err) for err in exc.errors]
         first = errors[0] if errors else {"field": None, "detail": _("Invalid request.")}
         body = _body(str(first["detail"]), "invalid", first["field"], errors=errors)
         return respond(request, body, HTTPStatus.UNPROCESSABLE_ENTITY)

@@ -188,3 +188,13 @@ def test_throttled_tells_when_to_retry() -> None:
 def test_a_body_that_is_not_json_is_422() -> None:
     status, body = _handled(_cause(HttpError(400, "Cannot parse request body")))
     assert (status, body["code"], body["field"]) == (422, "invalid_json", None)
+
+
+@pytest.mark.parametrize(("language", "russian"), [("ru", True), ("en", False)])
+def test_a_request_without_its_body_names_the_body(language: str, russian: bool) -> None:
+    # as `curl -X POST` sends it: no body, no Content-Type
+    response = Client().generic("POST", "/api/v1/leads", HTTP_ACCEPT_LANGUAGE=language)
+    body = _json_error(response, 422, "invalid")
+    assert body["field"] == "body"
+    assert _is_russian(body["detail"]) is russian
+    assert {"field": "body", "detail": body["detail"]} in body["errors"]
